@@ -1,0 +1,3 @@
+"""The version of configrules (kept in one place; read by hatchling)."""
+
+__version__ = "0.1.0"

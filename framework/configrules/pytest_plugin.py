@@ -1,0 +1,1 @@
+"""pytest plugin for testing configrules rules (filled in by the testing toolkit)."""

@@ -1,0 +1,104 @@
+"""Development sessions for configrules: ``nox`` runs the default ones.
+
+The default sessions run on the interpreter that runs nox, so they pass on a
+machine with a single Python (CI has 3.11 only). ``nox -s matrix`` covers the
+supported versions where those interpreters exist.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
+nox.options.error_on_missing_interpreters = False
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+# pytest's exit code when it collected nothing: that must never pass quietly.
+NO_TESTS_COLLECTED = 5
+
+
+def _install_project(session: nox.Session, *groups: str) -> None:
+    requirements = [req for group in groups for req in nox.project.dependency_groups(PYPROJECT, group)]
+    session.install("-e", ".", "-e", "./example_rules", *requirements)
+
+
+def _pytest(session: nox.Session, *args: str) -> None:
+    code = session.run(
+        "coverage", "run", "-m", "pytest", *args, success_codes=[0, NO_TESTS_COLLECTED]
+    )
+    if code == NO_TESTS_COLLECTED:
+        session.error("pytest collected no tests: refusing to report that as a success")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite with coverage; fail under 90% line coverage of the package."""
+    _install_project(session, "test")
+    session.run("coverage", "erase")
+    _pytest(session, *session.posargs)
+    session.run("coverage", "combine", "--quiet", success_codes=[0, 1])
+    session.run("coverage", "report")
+
+
+@nox.session(python=PYTHONS)
+def matrix(session: nox.Session) -> None:
+    """Run the tests on every supported Python found on this machine (not a default)."""
+    _install_project(session, "test")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the whole tree."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the configrules package."""
+    _install_project(session, "typecheck")
+    session.run("mypy")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the Sphinx documentation; any warning is an error."""
+    _install_project(session, "docs")
+    build = ROOT / "docs" / "_build"
+    shutil.rmtree(build, ignore_errors=True)
+    session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", str(build / "html"))
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """Property-based fuzzing with a large budget (10,000+ examples per target)."""
+    _install_project(session, "test")
+    session.run(
+        "pytest", "-m", "fuzz", "tests", "-p", "no:cacheprovider",
+        env={"CONFIGRULES_FUZZ_EXAMPLES": os.environ.get("CONFIGRULES_FUZZ_EXAMPLES", "10000")},
+    )
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks; writes a markdown table to stdout and benchmarks/results.md."""
+    _install_project(session, "test")
+    session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build the sdist and wheel of configrules and of example_rules."""
+    session.install("build")
+    session.run("python", "-m", "build", "--outdir", "dist", ".")
+    session.run("python", "-m", "build", "--outdir", "dist", "example_rules")
