@@ -53,3 +53,34 @@ def ecs_event() -> dict[str, Any]:
 @pytest.fixture
 def ram_event() -> dict[str, Any]:
     return load_event("faq-ram-user-scheduled.en-US.json")
+
+
+@pytest.fixture(scope="session")
+def _session_emulator() -> Any:
+    from configrules.emulator import ConfigEmulator
+
+    with ConfigEmulator({"testid": "testsecret", "STS.sts": "stssecret"},
+                        security_tokens={"STS.sts": "the-sts-token"}) as emu:
+        yield emu
+
+
+@pytest.fixture
+def emulator(_session_emulator: Any) -> Any:
+    """The shared emulator, with state, inventory and faults reset for this test."""
+    _session_emulator.reset(inventory=True)
+    return _session_emulator
+
+
+@pytest.fixture
+def client(emulator: Any) -> Any:
+    from configrules import ConfigClient
+    from configrules._client import RetryPolicy
+    from configrules._credentials import Credentials
+
+    with ConfigClient(
+        Credentials("testid", "testsecret"),
+        endpoint=emulator.endpoint,
+        retry=RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.01, deadline=10),
+        read_timeout=2,
+    ) as c:
+        yield c

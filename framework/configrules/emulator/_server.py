@@ -159,7 +159,11 @@ class _Handler(BaseHTTPRequestHandler):
                 raise EmulatorError(404, "InvalidAction.NotFound", f"Specified api {action!r} is not found.")
             fault = emulator.faults.next_fault(action, params)
             if fault is not None and self._apply_fault(fault):
-                emulator.state.record(RecordedRequest(action, params, scheme, 0, f"fault:{fault.kind}"))
+                if fault.kind == "error":
+                    recorded = RecordedRequest(action, params, scheme, fault.status, fault.code)
+                else:
+                    recorded = RecordedRequest(action, params, scheme, 0, f"fault:{fault.kind}")
+                emulator.state.record(recorded)
                 return
             pause = emulator.faults.latency_for(action)
             if pause:
