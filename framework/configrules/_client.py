@@ -385,6 +385,9 @@ class ConfigClient:
         never sent. With no evaluations and ``delete_mode``, one call with
         ``[]`` clears the rule's old results.
 
+        If iterating ``evaluations`` raises, what it produced so far is still
+        delivered (without ``DeleteMode``) and its exception is re-raised.
+
         Raises:
             SubmissionError: listing exactly the evaluations not accepted.
         """
@@ -433,18 +436,33 @@ class ConfigClient:
                         future.result()
                 in_flight.append(pool.submit(run, batch, False))
 
-            for batch in _batches(evaluations, self.batch_size):
-                if delete_mode:
-                    # Hold one batch back: it carries DeleteMode once the rest landed.
-                    if held is not None:
-                        submit(held)
-                    held = batch
-                else:
-                    submit(batch)
+            source_error: BaseException | None = None
+            try:
+                for batch in _batches(evaluations, self.batch_size):
+                    if delete_mode:
+                        # Hold one batch back: it carries DeleteMode once the rest landed.
+                        if held is not None:
+                            submit(held)
+                        held = batch
+                    else:
+                        submit(batch)
+            except Exception as exc:  # noqa: BLE001 - re-raised below, after delivery
+                # The source failed part-way: deliver what it produced, but never
+                # DeleteMode, which would erase results of resources never evaluated.
+                source_error = exc
+                if held is not None:
+                    submit(held)
+                    held = None
             for future in list(in_flight):
                 future.result()
             in_flight.clear()
 
+        if source_error is not None:
+            if undelivered:
+                raise SubmissionError(
+                    undelivered, causes, delivered=result.sent, delete_mode_skipped=delete_mode
+                ) from source_error
+            raise source_error
         if delete_mode:
             final = held if held is not None else []
             clean = not undelivered
