@@ -26,7 +26,9 @@ NO_TESTS_COLLECTED = 5
 
 
 def _install_project(session: nox.Session, *groups: str) -> None:
-    requirements = [req for group in groups for req in nox.project.dependency_groups(PYPROJECT, group)]
+    requirements = [
+        req for group in groups for req in nox.project.dependency_groups(PYPROJECT, group)
+    ]
     session.install("-e", ".", "-e", "./example_rules", *requirements)
 
 
@@ -84,7 +86,12 @@ def fuzz(session: nox.Session) -> None:
     """Property-based fuzzing with a large budget (10,000+ examples per target)."""
     _install_project(session, "test")
     session.run(
-        "pytest", "-m", "fuzz", "tests", "-p", "no:cacheprovider",
+        "pytest",
+        "-m",
+        "fuzz",
+        "tests",
+        "-p",
+        "no:cacheprovider",
         env={"CONFIGRULES_FUZZ_EXAMPLES": os.environ.get("CONFIGRULES_FUZZ_EXAMPLES", "10000")},
     )
 

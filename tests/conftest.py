@@ -59,8 +59,10 @@ def ram_event() -> dict[str, Any]:
 def _session_emulator() -> Any:
     from configrules.emulator import ConfigEmulator
 
-    with ConfigEmulator({"testid": "testsecret", "STS.sts": "stssecret"},
-                        security_tokens={"STS.sts": "the-sts-token"}) as emu:
+    with ConfigEmulator(
+        {"testid": "testsecret", "STS.sts": "stssecret"},
+        security_tokens={"STS.sts": "the-sts-token"},
+    ) as emu:
         yield emu
 
 

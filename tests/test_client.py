@@ -30,8 +30,16 @@ ECS = "ACS::ECS::Instance"
 
 def evaluations(n: int, prefix: str = "i") -> list[Evaluation]:
     return [
-        Evaluation("r", f"{prefix}-{i}", ECS, "cn-hangzhou", Compliance.NON_COMPLIANT,
-                   f"note {i}", 1700000000000 + i, "1234")
+        Evaluation(
+            "r",
+            f"{prefix}-{i}",
+            ECS,
+            "cn-hangzhou",
+            Compliance.NON_COMPLIANT,
+            f"note {i}",
+            1700000000000 + i,
+            "1234",
+        )
         for i in range(n)
     ]
 
@@ -44,8 +52,9 @@ def stored_ids(emulator: Any, rule: str = "r") -> list[str]:
 def test_put_evaluations_stores_exactly_what_was_sent(emulator: Any, version: str) -> None:
     token = emulator.issue_result_token("r")
     sent = evaluations(3)
-    with ConfigClient(Credentials("testid", "testsecret"), endpoint=emulator.endpoint,
-                      signature_version=version) as client:
+    with ConfigClient(
+        Credentials("testid", "testsecret"), endpoint=emulator.endpoint, signature_version=version
+    ) as client:
         result = client.put_evaluations(token, sent)
     assert (result.sent, result.calls, result.attempts, result.delete_mode) == (3, 1, 1, False)
     assert len(result.request_ids) == 1
@@ -83,8 +92,13 @@ def test_zero_evaluations(emulator: Any, client: ConfigClient) -> None:
 
 @pytest.mark.parametrize(
     ("code", "status"),
-    [("ServiceUnavailable", 503), ("Throttling.User", 400), ("Throttling", 400),
-     ("InternalError", 500), ("Whatever", 502)],
+    [
+        ("ServiceUnavailable", 503),
+        ("Throttling.User", 400),
+        ("Throttling", 400),
+        ("InternalError", 500),
+        ("Whatever", 502),
+    ],
 )
 def test_retryable_codes_then_success_deliver_once(
     emulator: Any, client: ConfigClient, code: str, status: int
@@ -132,9 +146,11 @@ def test_retries_are_bounded(emulator: Any, client: ConfigClient) -> None:
 
 def test_deadline_bounds_retries(emulator: Any) -> None:
     emulator.faults.error("Throttling", 400, times=None)
-    client = ConfigClient(Credentials("testid", "testsecret"), endpoint=emulator.endpoint,
-                          retry=RetryPolicy(max_attempts=100, base_delay=0.05, max_delay=0.05,
-                                            deadline=0.3))
+    client = ConfigClient(
+        Credentials("testid", "testsecret"),
+        endpoint=emulator.endpoint,
+        retry=RetryPolicy(max_attempts=100, base_delay=0.05, max_delay=0.05, deadline=0.3),
+    )
     started = time.monotonic()
     with pytest.raises(SubmissionError):
         client.put_evaluations("t", evaluations(1))
@@ -152,9 +168,12 @@ def test_connection_drop_and_reset_are_retried(emulator: Any, client: ConfigClie
 
 def test_read_timeout_is_retried_and_the_slow_request_has_no_effect(emulator: Any) -> None:
     emulator.faults.delay(1.0)
-    client = ConfigClient(Credentials("testid", "testsecret"), endpoint=emulator.endpoint,
-                          read_timeout=0.2,
-                          retry=RetryPolicy(max_attempts=3, base_delay=0.001, deadline=10))
+    client = ConfigClient(
+        Credentials("testid", "testsecret"),
+        endpoint=emulator.endpoint,
+        read_timeout=0.2,
+        retry=RetryPolicy(max_attempts=3, base_delay=0.001, deadline=10),
+    )
     result = client.put_evaluations(emulator.issue_result_token("r"), evaluations(1))
     assert (result.sent, result.attempts) == (1, 2)
     time.sleep(1.0)  # let the slow handler notice the client left
@@ -163,9 +182,12 @@ def test_read_timeout_is_retried_and_the_slow_request_has_no_effect(emulator: An
 
 def test_timeouts_exhausted_raise_transport_error(emulator: Any) -> None:
     emulator.faults.delay(0.5, times=None)
-    client = ConfigClient(Credentials("testid", "testsecret"), endpoint=emulator.endpoint,
-                          read_timeout=0.1,
-                          retry=RetryPolicy(max_attempts=2, base_delay=0.001, deadline=10))
+    client = ConfigClient(
+        Credentials("testid", "testsecret"),
+        endpoint=emulator.endpoint,
+        read_timeout=0.1,
+        retry=RetryPolicy(max_attempts=2, base_delay=0.001, deadline=10),
+    )
     with pytest.raises(SubmissionError) as info:
         client.put_evaluations("t", evaluations(1))
     assert isinstance(info.value.causes[0], TransportError)
@@ -177,8 +199,11 @@ def test_connection_refused_is_a_transport_error() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    client = ConfigClient(Credentials("a", "b"), endpoint=f"http://127.0.0.1:{port}",
-                          retry=RetryPolicy(max_attempts=2, base_delay=0.001))
+    client = ConfigClient(
+        Credentials("a", "b"),
+        endpoint=f"http://127.0.0.1:{port}",
+        retry=RetryPolicy(max_attempts=2, base_delay=0.001),
+    )
     with pytest.raises(SubmissionError) as info:
         client.put_evaluations("t", evaluations(1))
     assert isinstance(info.value.causes[0], TransportError)
@@ -189,14 +214,18 @@ def test_partial_batch_failure_reports_exactly_the_unsent_batch(
     emulator: Any, client: ConfigClient
 ) -> None:
     emulator.faults.error(
-        "ServiceUnavailable", 503, times=None,
+        "ServiceUnavailable",
+        503,
+        times=None,
         when=lambda params: '"complianceResourceId":"i-150"' in params.get("Evaluations", ""),
     )
     sent = evaluations(300)
     with pytest.raises(SubmissionError) as info:
         client.put_evaluations(emulator.issue_result_token("r"), sent, delete_mode=True)
     undelivered = info.value.undelivered
-    assert sorted(e.resource_id for e in undelivered) == sorted(e.resource_id for e in sent[100:200])
+    assert sorted(e.resource_id for e in undelivered) == sorted(
+        e.resource_id for e in sent[100:200]
+    )
     assert info.value.delivered == 200
     assert info.value.delete_mode_skipped
     assert "DeleteMode was not sent" in str(info.value)
@@ -208,8 +237,9 @@ def test_partial_batch_failure_reports_exactly_the_unsent_batch(
 
 def test_fatal_error_stops_further_batches(emulator: Any) -> None:
     emulator.faults.error("NoPermission", 400, times=None)
-    client = ConfigClient(Credentials("testid", "testsecret"), endpoint=emulator.endpoint,
-                          max_workers=1)
+    client = ConfigClient(
+        Credentials("testid", "testsecret"), endpoint=emulator.endpoint, max_workers=1
+    )
     with pytest.raises(SubmissionError) as info:
         client.put_evaluations("t", evaluations(500))
     assert len(info.value.undelivered) == 500
@@ -234,8 +264,10 @@ def test_sts_credentials(emulator: Any) -> None:
 
 
 def test_wrong_secret_and_unknown_key(emulator: Any) -> None:
-    for creds, error in [(Credentials("testid", "wrong"), SignatureError),
-                         (Credentials("nobody", "x"), InvalidAccessKeyError)]:
+    for creds, error in [
+        (Credentials("testid", "wrong"), SignatureError),
+        (Credentials("nobody", "x"), InvalidAccessKeyError),
+    ]:
         client = ConfigClient(creds, endpoint=emulator.endpoint)
         with pytest.raises(SubmissionError) as info:
             client.put_evaluations("t", evaluations(1))
@@ -263,14 +295,31 @@ def test_concurrent_submissions_lose_nothing(emulator: Any, client: ConfigClient
 
 def inventory(n: int) -> list[dict[str, Any]]:
     return [
-        {"resourceId": f"i-{i}", "resourceType": ECS, "regionId": "cn-hangzhou" if i % 2 else "cn-beijing",
-         "configuration": json.dumps({"InstanceId": f"i-{i}", "Cpu": i}), "tags": '{"env": ["prod"]}',
-         "accountId": 99, "captureTime": 1700000000000}
+        {
+            "resourceId": f"i-{i}",
+            "resourceType": ECS,
+            "regionId": "cn-hangzhou" if i % 2 else "cn-beijing",
+            "configuration": json.dumps({"InstanceId": f"i-{i}", "Cpu": i}),
+            "tags": '{"env": ["prod"]}',
+            "accountId": 99,
+            "captureTime": 1700000000000,
+        }
         for i in range(n)
-    ] + [{"resourceId": "b-1", "resourceType": "ACS::OSS::Bucket", "regionId": "cn-hangzhou",
-          "configuration": "{}"},
-         {"resourceId": "gone", "resourceType": ECS, "regionId": "cn-hangzhou",
-          "configuration": "{}", "resourceDeleted": 0}]
+    ] + [
+        {
+            "resourceId": "b-1",
+            "resourceType": "ACS::OSS::Bucket",
+            "regionId": "cn-hangzhou",
+            "configuration": "{}",
+        },
+        {
+            "resourceId": "gone",
+            "resourceType": ECS,
+            "regionId": "cn-hangzhou",
+            "configuration": "{}",
+            "resourceDeleted": 0,
+        },
+    ]
 
 
 def test_list_discovered_resources_pages(emulator: Any, client: ConfigClient) -> None:
@@ -319,7 +368,10 @@ def test_get_discovered_resource(emulator: Any, client: ConfigClient) -> None:
         ({"site": "intl"}, "https://config.ap-southeast-1.aliyuncs.com"),
         ({"vpc": True}, "https://config-vpc.cn-shanghai.aliyuncs.com"),
         ({"vpc": True, "region": "cn-hangzhou"}, "https://config-vpc.cn-hangzhou.aliyuncs.com"),
-        ({"endpoint": "config.cn-shanghai.aliyuncs.com"}, "https://config.cn-shanghai.aliyuncs.com"),
+        (
+            {"endpoint": "config.cn-shanghai.aliyuncs.com"},
+            "https://config.cn-shanghai.aliyuncs.com",
+        ),
         ({"endpoint": "http://127.0.0.1:8999/"}, "http://127.0.0.1:8999"),
         ({"endpoint": "http://localhost:1"}, "http://localhost:1"),
         ({"endpoint": "http://[::1]:80"}, "http://[::1]:80"),
@@ -347,8 +399,10 @@ def test_bad_endpoints(endpoint: str, message: str) -> None:
 
 
 def test_endpoint_and_signature_from_environment() -> None:
-    client = ConfigClient(Credentials("a", "b"), environ={
-        "CONFIGRULES_ENDPOINT": "http://127.0.0.1:9", "CONFIGRULES_SIGNATURE": "V2"})
+    client = ConfigClient(
+        Credentials("a", "b"),
+        environ={"CONFIGRULES_ENDPOINT": "http://127.0.0.1:9", "CONFIGRULES_SIGNATURE": "V2"},
+    )
     assert (client.endpoint, client.signature_version) == ("http://127.0.0.1:9", "v2")
     assert "configrules/" in client.user_agent
     with pytest.raises(ConfigurationError, match="signature_version"):
@@ -357,8 +411,16 @@ def test_endpoint_and_signature_from_environment() -> None:
         ConfigClient(Credentials("a", "b"), site="mars")
 
 
-@pytest.mark.parametrize("kwargs", [{"batch_size": 0}, {"batch_size": 101}, {"max_workers": 0},
-                                    {"read_timeout": 0}, {"retry": RetryPolicy(max_attempts=0)}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"batch_size": 0},
+        {"batch_size": 101},
+        {"max_workers": 0},
+        {"read_timeout": 0},
+        {"retry": RetryPolicy(max_attempts=0)},
+    ],
+)
 def test_bad_options(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ConfigurationError):
         ConfigClient(Credentials("a", "b"), **kwargs)
@@ -391,7 +453,7 @@ def test_redirects_are_not_followed() -> None:
     import http.server
 
     class Redirect(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self.send_response(302)
             self.send_header("Location", "https://evil.example/")
             self.send_header("Content-Length", "0")
@@ -412,7 +474,8 @@ def test_redirects_are_not_followed() -> None:
 
 
 def test_client_uses_environment_credentials(emulator: Any) -> None:
-    provider = EnvironmentProvider({"ALIBABA_CLOUD_ACCESS_KEY_ID": "testid",
-                                    "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "testsecret"})
+    provider = EnvironmentProvider(
+        {"ALIBABA_CLOUD_ACCESS_KEY_ID": "testid", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "testsecret"}
+    )
     client = ConfigClient(provider, endpoint=emulator.endpoint)
     assert client.put_evaluations("t", evaluations(1)).sent == 1

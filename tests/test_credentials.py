@@ -41,19 +41,29 @@ def test_credentials_never_show_secrets() -> None:
 
 
 def test_fc_context_provider() -> None:
-    context = SimpleNamespace(credentials=SimpleNamespace(
-        access_key_id="id", access_key_secret=SECRET, security_token=TOKEN))
+    context = SimpleNamespace(
+        credentials=SimpleNamespace(
+            access_key_id="id", access_key_secret=SECRET, security_token=TOKEN
+        )
+    )
     creds = FunctionComputeContextProvider(context).get()
     assert creds is not None
     assert (creds.access_key_id, creds.security_token) == ("id", TOKEN)
     assert FunctionComputeContextProvider(SimpleNamespace()).get() is None
-    assert FunctionComputeContextProvider(SimpleNamespace(credentials=SimpleNamespace(
-        access_key_id="", access_key_secret=""))).get() is None
+    assert (
+        FunctionComputeContextProvider(
+            SimpleNamespace(credentials=SimpleNamespace(access_key_id="", access_key_secret=""))
+        ).get()
+        is None
+    )
 
 
 def test_environment_provider() -> None:
-    env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SECRET,
-           "ALIBABA_CLOUD_SECURITY_TOKEN": TOKEN}
+    env = {
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "id",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SECRET,
+        "ALIBABA_CLOUD_SECURITY_TOKEN": TOKEN,
+    }
     creds = EnvironmentProvider(env).get()
     assert creds is not None and creds.security_token == TOKEN
     assert EnvironmentProvider({}).get() is None
@@ -63,20 +73,45 @@ def test_environment_provider() -> None:
 
 
 def write_profiles(path: Path, current: str = "default") -> Path:
-    path.write_text(json.dumps({"current": current, "profiles": [
-        {"name": "default", "mode": "AK", "access_key_id": "ak-id", "access_key_secret": SECRET},
-        {"name": "sts", "mode": "StsToken", "access_key_id": "STS.id", "access_key_secret": SECRET,
-         "sts_token": TOKEN},
-        {"name": "sso", "mode": "CloudSSO"},
-        {"name": "broken", "mode": "StsToken", "access_key_id": "x", "access_key_secret": "y"},
-    ]}))
+    path.write_text(
+        json.dumps(
+            {
+                "current": current,
+                "profiles": [
+                    {
+                        "name": "default",
+                        "mode": "AK",
+                        "access_key_id": "ak-id",
+                        "access_key_secret": SECRET,
+                    },
+                    {
+                        "name": "sts",
+                        "mode": "StsToken",
+                        "access_key_id": "STS.id",
+                        "access_key_secret": SECRET,
+                        "sts_token": TOKEN,
+                    },
+                    {"name": "sso", "mode": "CloudSSO"},
+                    {
+                        "name": "broken",
+                        "mode": "StsToken",
+                        "access_key_id": "x",
+                        "access_key_secret": "y",
+                    },
+                ],
+            }
+        )
+    )
     return path
 
 
 def test_cli_profile_provider(tmp_path: Path) -> None:
     path = write_profiles(tmp_path / "config.json")
     creds = CliProfileProvider(path, environ={}).get()
-    assert creds is not None and (creds.access_key_id, creds.provider) == ("ak-id", "cli-profile:default")
+    assert creds is not None and (creds.access_key_id, creds.provider) == (
+        "ak-id",
+        "cli-profile:default",
+    )
     sts = CliProfileProvider(path, environ={"ALIBABA_CLOUD_PROFILE": "sts"}).get()
     assert sts is not None and sts.security_token == TOKEN
     with pytest.raises(CredentialsError, match="CloudSSO"):
@@ -97,19 +132,28 @@ class _Metadata(http.server.BaseHTTPRequestHandler):
     calls: list[str] = []
     expiration = ""
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self.calls.append("PUT " + self.path)
         self._answer(200, "md-token")
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.calls.append("GET " + self.path)
         assert self.headers.get("X-aliyun-ecs-metadata-token") == "md-token"
         if self.path.endswith("/security-credentials/"):
             self._answer(200, "my-role\n")
         elif self.path.endswith("/my-role"):
-            self._answer(200, json.dumps({"Code": "Success", "AccessKeyId": "STS.role",
-                                          "AccessKeySecret": SECRET, "SecurityToken": TOKEN,
-                                          "Expiration": self.expiration}))
+            self._answer(
+                200,
+                json.dumps(
+                    {
+                        "Code": "Success",
+                        "AccessKeyId": "STS.role",
+                        "AccessKeySecret": SECRET,
+                        "SecurityToken": TOKEN,
+                        "Expiration": self.expiration,
+                    }
+                ),
+            )
         else:
             self._answer(404, "")
 
@@ -142,7 +186,10 @@ def test_ecs_ram_role_provider_refreshes_before_expiration(metadata: str) -> Non
     provider = EcsRamRoleProvider(base_url=metadata, clock=lambda: now[0])
     creds = provider.get()
     assert (creds.access_key_id, creds.security_token, creds.provider) == (
-        "STS.role", TOKEN, "ecs-ram-role:my-role")
+        "STS.role",
+        TOKEN,
+        "ecs-ram-role:my-role",
+    )
     fetches = len(_Metadata.calls)
     provider.get()
     assert len(_Metadata.calls) == fetches  # cached
@@ -159,14 +206,23 @@ def test_ecs_ram_role_provider_errors(metadata: str) -> None:
 
 
 def test_chain_order_and_error_lists_what_was_tried(tmp_path: Path) -> None:
-    context = SimpleNamespace(credentials=SimpleNamespace(
-        access_key_id="fc", access_key_secret=SECRET, security_token=TOKEN))
-    env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "env", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SECRET,
-           "ALIBABA_CLOUD_CONFIG_FILE": str(tmp_path / "none.json")}
+    context = SimpleNamespace(
+        credentials=SimpleNamespace(
+            access_key_id="fc", access_key_secret=SECRET, security_token=TOKEN
+        )
+    )
+    env = {
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "env",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SECRET,
+        "ALIBABA_CLOUD_CONFIG_FILE": str(tmp_path / "none.json"),
+    }
     assert default_chain(context, environ=env).get().access_key_id == "fc"
     assert default_chain(None, environ=env).get().access_key_id == "env"
     profile = write_profiles(tmp_path / "config.json")
-    assert default_chain(environ={"ALIBABA_CLOUD_CONFIG_FILE": str(profile)}).get().access_key_id == "ak-id"
+    assert (
+        default_chain(environ={"ALIBABA_CLOUD_CONFIG_FILE": str(profile)}).get().access_key_id
+        == "ak-id"
+    )
     chain = default_chain(environ={"ALIBABA_CLOUD_CONFIG_FILE": str(tmp_path / "none.json")})
     with pytest.raises(CredentialsError) as info:
         chain.get()
@@ -196,8 +252,13 @@ def test_chain_remembers_the_winner() -> None:
 def test_no_secret_in_logs(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
     caplog.set_level(logging.DEBUG)
     try:
-        default_chain(environ={"ALIBABA_CLOUD_ACCESS_KEY_ID": "", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SECRET,
-                               "ALIBABA_CLOUD_CONFIG_FILE": str(tmp_path / "x")}).get()
+        default_chain(
+            environ={
+                "ALIBABA_CLOUD_ACCESS_KEY_ID": "",
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SECRET,
+                "ALIBABA_CLOUD_CONFIG_FILE": str(tmp_path / "x"),
+            }
+        ).get()
     except CredentialsError as exc:
         assert SECRET not in str(exc)
     assert SECRET not in caplog.text

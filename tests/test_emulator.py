@@ -19,9 +19,13 @@ from configrules.emulator import ConfigEmulator
 
 ECS = "ACS::ECS::Instance"
 EVALUATION = {
-    "complianceResourceId": "i-1", "complianceResourceType": ECS,
-    "complianceRegionId": "cn-hangzhou", "complianceType": "NON_COMPLIANT",
-    "annotation": "a b*~+/é", "orderingTimestamp": 1700000000000, "accountId": 1,
+    "complianceResourceId": "i-1",
+    "complianceResourceType": ECS,
+    "complianceRegionId": "cn-hangzhou",
+    "complianceType": "NON_COMPLIANT",
+    "annotation": "a b*~+/é",
+    "orderingTimestamp": 1700000000000,
+    "accountId": 1,
 }
 
 
@@ -29,8 +33,12 @@ def sdk_client(emulator: Any, secret: str = "testsecret", algorithm: str | None 
     from alibabacloud_config20200907.client import Client
     from alibabacloud_tea_openapi import models
 
-    config = models.Config(access_key_id="testid", access_key_secret=secret,
-                           endpoint=f"127.0.0.1:{emulator.port}", protocol="http")
+    config = models.Config(
+        access_key_id="testid",
+        access_key_secret=secret,
+        endpoint=f"127.0.0.1:{emulator.port}",
+        protocol="http",
+    )
     if algorithm:
         config.signature_algorithm = algorithm
     return Client(config)
@@ -42,21 +50,26 @@ def test_official_sdk_is_accepted_and_stored_verbatim(emulator: Any, algorithm: 
 
     token = emulator.issue_result_token("sdk-rule")
     response = sdk_client(emulator, algorithm=algorithm).put_evaluations(
-        models.PutEvaluationsRequest(result_token=token, evaluations=json.dumps([EVALUATION]),
-                                     delete_mode=False))
+        models.PutEvaluationsRequest(
+            result_token=token, evaluations=json.dumps([EVALUATION]), delete_mode=False
+        )
+    )
     assert response.body.result is True
     assert [s.evaluation for s in emulator.evaluations("sdk-rule")] == [EVALUATION]
     assert emulator.requests[-1].signature_version == ("v2" if algorithm else "v3")
 
 
 @pytest.mark.parametrize("algorithm", [None, "v2"])
-def test_official_sdk_with_wrong_secret_gets_signature_mismatch(emulator: Any, algorithm: str | None) -> None:
+def test_official_sdk_with_wrong_secret_gets_signature_mismatch(
+    emulator: Any, algorithm: str | None
+) -> None:
     from alibabacloud_config20200907 import models
     from Tea.exceptions import TeaException
 
     with pytest.raises(TeaException) as info:
         sdk_client(emulator, secret="wrong", algorithm=algorithm).put_evaluations(
-            models.PutEvaluationsRequest(result_token="t", evaluations="[]"))
+            models.PutEvaluationsRequest(result_token="t", evaluations="[]")
+        )
     assert info.value.code == "SignatureDoesNotMatch"
     assert emulator.evaluations() == []
 
@@ -64,33 +77,64 @@ def test_official_sdk_with_wrong_secret_gets_signature_mismatch(emulator: Any, a
 def test_official_sdk_discovery_calls(emulator: Any) -> None:
     from alibabacloud_config20200907 import models
 
-    emulator.add_resources([{"resourceId": "i-1", "resourceType": ECS, "regionId": "cn-hangzhou",
-                             "configuration": '{"Cpu": 2}', "tags": '{"k": ["v"]}'}])
+    emulator.add_resources(
+        [
+            {
+                "resourceId": "i-1",
+                "resourceType": ECS,
+                "regionId": "cn-hangzhou",
+                "configuration": '{"Cpu": 2}',
+                "tags": '{"k": ["v"]}',
+            }
+        ]
+    )
     client = sdk_client(emulator)
-    detail = client.get_discovered_resource(models.GetDiscoveredResourceRequest(
-        resource_id="i-1", resource_type=ECS, region="cn-hangzhou")).body.discovered_resource_detail
+    detail = client.get_discovered_resource(
+        models.GetDiscoveredResourceRequest(
+            resource_id="i-1", resource_type=ECS, region="cn-hangzhou"
+        )
+    ).body.discovered_resource_detail
     assert json.loads(detail.configuration) == {"Cpu": 2}
     assert json.loads(detail.tags) == {"k": ["v"]}
-    listed = client.list_discovered_resources(models.ListDiscoveredResourcesRequest(
-        max_results=10, resource_types=ECS)).body.discovered_resource_profiles
+    listed = client.list_discovered_resources(
+        models.ListDiscoveredResourcesRequest(max_results=10, resource_types=ECS)
+    ).body.discovered_resource_profiles
     assert [p.resource_id for p in listed.discovered_resource_profile_list] == ["i-1"]
     assert listed.total_count == 1 and not listed.next_token
 
 
-def signed_post(emulator: Any, params: dict[str, str], *, version: str = "v3", secret: str = "testsecret",
-                key: str = "testid", nonce: str | None = None, timestamp: str | None = None,
-                action: str = "PutEvaluations", api_version: str = "2020-09-07",
-                tamper: Any = None) -> requests.Response:
+def signed_post(
+    emulator: Any,
+    params: dict[str, str],
+    *,
+    version: str = "v3",
+    secret: str = "testsecret",
+    key: str = "testid",
+    nonce: str | None = None,
+    timestamp: str | None = None,
+    action: str = "PutEvaluations",
+    api_version: str = "2020-09-07",
+    tamper: Any = None,
+) -> requests.Response:
     builder = build_v3_request if version == "v3" else build_v2_request
     extra = {"host": f"127.0.0.1:{emulator.port}"} if version == "v3" else {}
     query, headers, body = builder(
-        method="POST", action=action, version=api_version, params=params, access_key_id=key,
-        access_key_secret=secret, security_token=None,
+        method="POST",
+        action=action,
+        version=api_version,
+        params=params,
+        access_key_id=key,
+        access_key_secret=secret,
+        security_token=None,
         timestamp=timestamp or format_timestamp(time.time()),
-        nonce=nonce or str(time.monotonic_ns()), **extra)
+        nonce=nonce or str(time.monotonic_ns()),
+        **extra,
+    )
     if tamper:
         query, headers, body = tamper(query, headers, body)
-    return requests.post(emulator.endpoint + "/", params=query, headers=headers, data=body, timeout=5)
+    return requests.post(
+        emulator.endpoint + "/", params=query, headers=headers, data=body, timeout=5
+    )
 
 
 def put_params(**overrides: Any) -> dict[str, str]:
@@ -111,7 +155,9 @@ def put_params(**overrides: Any) -> dict[str, str]:
         ({"api_version": "2019-01-08"}, 400, "InvalidVersion"),
     ],
 )
-def test_authentication_rejections(emulator: Any, version: str, kwargs: dict[str, Any], status: int, code: str) -> None:
+def test_authentication_rejections(
+    emulator: Any, version: str, kwargs: dict[str, Any], status: int, code: str
+) -> None:
     response = signed_post(emulator, put_params(), version=version, **kwargs)
     assert response.status_code == status
     body = response.json()
@@ -135,13 +181,22 @@ def test_reused_nonce(emulator: Any, version: str) -> None:
         (put_params(Evaluations="{not json"), "InvalidParameter.Evaluations"),
         (put_params(Evaluations='{"a": 1}'), "InvalidParameter.Evaluations"),
         (put_params(Evaluations="[1]"), "InvalidParameter.Evaluations"),
-        (put_params(Evaluations=json.dumps([{**EVALUATION, "complianceType": "MAYBE"}])),
-         "InvalidParameter.ComplianceType"),
-        (put_params(Evaluations=json.dumps([{k: v for k, v in EVALUATION.items()
-                                             if k != "complianceResourceId"}])),
-         "InvalidParameter.Evaluations"),
-        (put_params(Evaluations=json.dumps([{**EVALUATION, "orderingTimestamp": "soon"}])),
-         "InvalidParameter.Evaluations"),
+        (
+            put_params(Evaluations=json.dumps([{**EVALUATION, "complianceType": "MAYBE"}])),
+            "InvalidParameter.ComplianceType",
+        ),
+        (
+            put_params(
+                Evaluations=json.dumps(
+                    [{k: v for k, v in EVALUATION.items() if k != "complianceResourceId"}]
+                )
+            ),
+            "InvalidParameter.Evaluations",
+        ),
+        (
+            put_params(Evaluations=json.dumps([{**EVALUATION, "orderingTimestamp": "soon"}])),
+            "InvalidParameter.Evaluations",
+        ),
         (put_params(Evaluations=json.dumps([EVALUATION] * 101)), "InvalidParameter.Evaluations"),
         (put_params(DeleteMode="maybe"), "InvalidParameter.DeleteMode"),
     ],
@@ -159,12 +214,21 @@ def test_put_evaluations_validation(emulator: Any, params: dict[str, str], code:
         ("ListDiscoveredResources", {}, "Invalid.MaxResults.Value"),
         ("ListDiscoveredResources", {"MaxResults": "0"}, "Invalid.MaxResults.Value"),
         ("ListDiscoveredResources", {"MaxResults": "101"}, "Invalid.MaxResults.Value"),
-        ("ListDiscoveredResources", {"MaxResults": "5", "NextToken": "junk"}, "Invalid.NextToken.Value"),
-        ("ListDiscoveredResources", {"MaxResults": "5", "ResourceDeleted": "2"},
-         "Invalid.ResourceDeleted.Value"),
+        (
+            "ListDiscoveredResources",
+            {"MaxResults": "5", "NextToken": "junk"},
+            "Invalid.NextToken.Value",
+        ),
+        (
+            "ListDiscoveredResources",
+            {"MaxResults": "5", "ResourceDeleted": "2"},
+            "Invalid.ResourceDeleted.Value",
+        ),
     ],
 )
-def test_discovery_validation(emulator: Any, action: str, params: dict[str, str], code: str) -> None:
+def test_discovery_validation(
+    emulator: Any, action: str, params: dict[str, str], code: str
+) -> None:
     response = signed_post(emulator, params, action=action)
     assert response.status_code == 400
     assert response.json()["Code"] == code
@@ -173,16 +237,36 @@ def test_discovery_validation(emulator: Any, action: str, params: dict[str, str]
 def test_malformed_requests_get_4xx_and_the_server_keeps_serving(emulator: Any) -> None:
     url = emulator.endpoint + "/"
     cases = [
-        requests.post(url, data=b"\xff\xfe", headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=5),
+        requests.post(
+            url,
+            data=b"\xff\xfe",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=5,
+        ),
         requests.post(url, data=b"a=1", headers={"Content-Type": "application/json"}, timeout=5),
         requests.post(url, data=b"a=1", timeout=5),
         requests.post(url, data=b"x" * (9 * 1024 * 1024), timeout=5),
         requests.get(url, timeout=5),
         requests.post(url, headers={"Authorization": "ACS3-HMAC-SHA256 garbage"}, timeout=5),
-        requests.post(url, headers={"Authorization": "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host,Signature=x"}, timeout=5),
+        requests.post(
+            url,
+            headers={
+                "Authorization": "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host,Signature=x"
+            },
+            timeout=5,
+        ),
         signed_post(emulator, put_params(), tamper=lambda q, h, b: (q, h, b + b"&x=1")),
-        signed_post(emulator, put_params(), tamper=lambda q, h, b: (q, {**h, "x-acs-action": "ListDiscoveredResources"}, b)),
-        signed_post(emulator, put_params(), version="v2", tamper=lambda q, h, b: ({**q, "SignatureMethod": "MD5"}, h, b)),
+        signed_post(
+            emulator,
+            put_params(),
+            tamper=lambda q, h, b: (q, {**h, "x-acs-action": "ListDiscoveredResources"}, b),
+        ),
+        signed_post(
+            emulator,
+            put_params(),
+            version="v2",
+            tamper=lambda q, h, b: ({**q, "SignatureMethod": "MD5"}, h, b),
+        ),
     ]
     assert all(400 <= r.status_code < 500 for r in cases), [(r.status_code, r.text) for r in cases]
     assert all("Code" in r.json() for r in cases)
@@ -201,7 +285,9 @@ def test_inspection_over_http(emulator: Any) -> None:
     assert stored["Evaluations"] == [{"rule": "tok", **EVALUATION}]
     listed = requests.get(emulator.endpoint + "/_emulator/requests", timeout=5).json()
     assert listed["Requests"][0]["action"] == "PutEvaluations"
-    assert requests.post(emulator.endpoint + "/_emulator/reset", timeout=5).json() == {"Result": True}
+    assert requests.post(emulator.endpoint + "/_emulator/reset", timeout=5).json() == {
+        "Result": True
+    }
     assert emulator.evaluations() == []
     assert requests.get(emulator.endpoint + "/_emulator/nothing", timeout=5).status_code == 404
 
@@ -222,14 +308,30 @@ def test_keep_alive_is_fast(emulator: Any) -> None:
 
 def test_inventory_from_files(tmp_path: Any) -> None:
     (tmp_path / "one.json").write_text(json.dumps({"resourceId": "a", "resourceType": ECS}))
-    (tmp_path / "many.jsonl").write_text("\n".join(
-        json.dumps({"ResourceId": f"b{i}", "ResourceType": ECS, "Region": "r"}) for i in range(3)))
-    (tmp_path / "event.json").write_text(json.dumps({"resultToken": "t", "invokingEvent": {
-        "messageType": "x", "configurationItem": {"resourceId": "c", "resourceType": ECS}}}))
+    (tmp_path / "many.jsonl").write_text(
+        "\n".join(
+            json.dumps({"ResourceId": f"b{i}", "ResourceType": ECS, "Region": "r"})
+            for i in range(3)
+        )
+    )
+    (tmp_path / "event.json").write_text(
+        json.dumps(
+            {
+                "resultToken": "t",
+                "invokingEvent": {
+                    "messageType": "x",
+                    "configurationItem": {"resourceId": "c", "resourceType": ECS},
+                },
+            }
+        )
+    )
     (tmp_path / "list.json").write_text(json.dumps([{"resourceId": "d", "resourceType": ECS}]))
     emulator = ConfigEmulator(inventory=tmp_path)
     assert emulator.state.resource_count() == 6
-    assert ConfigEmulator(inventory=[{"resourceId": "z", "resourceType": ECS}]).state.resource_count() == 1
+    assert (
+        ConfigEmulator(inventory=[{"resourceId": "z", "resourceType": ECS}]).state.resource_count()
+        == 1
+    )
     with pytest.raises(RuntimeError, match="not running"):
         _ = emulator.endpoint
 
@@ -255,15 +357,21 @@ def test_latency_fault(emulator: Any) -> None:
 
 
 def test_many_threads_many_calls_nothing_lost(emulator: Any) -> None:
-    client = ConfigClient(Credentials("testid", "testsecret"), endpoint=emulator.endpoint, max_workers=4)
+    client = ConfigClient(
+        Credentials("testid", "testsecret"), endpoint=emulator.endpoint, max_workers=4
+    )
     errors: list[BaseException] = []
 
     def work(t: int) -> None:
         try:
             for call in range(10):
-                client.put_evaluations(f"tok-{t}", [
-                    Evaluation("x", f"{t}-{call}-{i}", ECS, "r", Compliance.COMPLIANT, "", 1)
-                    for i in range(5)])
+                client.put_evaluations(
+                    f"tok-{t}",
+                    [
+                        Evaluation("x", f"{t}-{call}-{i}", ECS, "r", Compliance.COMPLIANT, "", 1)
+                        for i in range(5)
+                    ],
+                )
         except BaseException as exc:
             errors.append(exc)
 

@@ -30,8 +30,14 @@ ENI = "ACS::ECS::NetworkInterface"
 
 
 def ecs(rid: str = "i-1", **config: Any) -> Resource:
-    return Resource(id=rid, type=ECS, region_id="cn-hangzhou", account_id="123",
-                    configuration=config or {"Cpu": 2}, capture_time=1700000000000)
+    return Resource(
+        id=rid,
+        type=ECS,
+        region_id="cn-hangzhou",
+        account_id="123",
+        configuration=config or {"Cpu": 2},
+        capture_time=1700000000000,
+    )
 
 
 @rule(resource_types=[ECS, ENI])
@@ -60,7 +66,9 @@ def test_empty_configuration_and_opt_in() -> None:
     empty = Resource(id="i-1", type=ECS)
     [evaluation] = evaluate(cpu_small, [empty])
     assert (evaluation.compliance, evaluation.annotation) == (
-        Compliance.NOT_APPLICABLE, "Configuration is empty.")
+        Compliance.NOT_APPLICABLE,
+        "Configuration is empty.",
+    )
 
     @rule(resource_types=[ECS], evaluate_empty=True)
     def missing_is_bad(resource: Resource) -> bool:
@@ -92,8 +100,10 @@ def test_deleted_resource_and_opt_in() -> None:
         ((Compliance.NON_COMPLIANT, "fix it"), [(Compliance.NON_COMPLIANT, "fix it")]),
         ((False, "why"), [(Compliance.NON_COMPLIANT, "why")]),
         (Verdict("NOT_APPLICABLE", "n/a"), [(Compliance.NOT_APPLICABLE, "n/a")]),
-        ([Compliance.COMPLIANT, (Compliance.NON_COMPLIANT, "b")],
-         [(Compliance.COMPLIANT, ""), (Compliance.NON_COMPLIANT, "b")]),
+        (
+            [Compliance.COMPLIANT, (Compliance.NON_COMPLIANT, "b")],
+            [(Compliance.COMPLIANT, ""), (Compliance.NON_COMPLIANT, "b")],
+        ),
         ([], []),
     ],
 )
@@ -175,10 +185,13 @@ def test_argument_injection() -> None:
         seen.update(event=event, params=params, resource=resource)
         return True
 
-    event = parse_event({
-        "resultToken": "t", "ruleParameters": {"n": "3"},
-        "invokingEvent": {"messageType": "ScheduledNotification"},
-    })
+    event = parse_event(
+        {
+            "resultToken": "t",
+            "ruleParameters": {"n": "3"},
+            "invokingEvent": {"messageType": "ScheduledNotification"},
+        }
+    )
     evaluator = Evaluator(r, event=event)
     list(evaluator.evaluate([ecs()]))
     assert seen["event"] is event
@@ -209,8 +222,12 @@ def test_several_rules_and_dict_items() -> None:
     def oss_only(resource: Resource) -> bool:
         return True
 
-    item = {"resourceId": "i-9", "resourceType": ECS, "configuration": '{"Cpu": 8}',
-            "captureTime": 1}
+    item = {
+        "resourceId": "i-9",
+        "resourceType": ECS,
+        "configuration": '{"Cpu": 8}',
+        "captureTime": 1,
+    }
     got = [(e.rule_name, e.compliance) for e in evaluate([cpu_small, oss_only], [item])]
     assert got == [("cpu_small", Compliance.NON_COMPLIANT), ("oss_only", Compliance.NOT_APPLICABLE)]
 
@@ -255,14 +272,19 @@ def test_to_api_wire_shape() -> None:
         "accountId": 123,
     }
     assert "accountId" not in Evaluation("r", "i", ECS, "x", Compliance.COMPLIANT, "", 1).to_api()
-    assert Evaluation("r", "i", ECS, "x", Compliance.COMPLIANT, "", 1, "acct-x").to_api()[
-        "accountId"] == "acct-x"
+    assert (
+        Evaluation("r", "i", ECS, "x", Compliance.COMPLIANT, "", 1, "acct-x").to_api()["accountId"]
+        == "acct-x"
+    )
 
 
 anything = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text() | st.sampled_from(list(Compliance)),
-    lambda children: st.lists(children, max_size=3) | st.tuples(children, children)
-    | st.dictionaries(st.text(max_size=3), children, max_size=2),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.tuples(children, children)
+        | st.dictionaries(st.text(max_size=3), children, max_size=2)
+    ),
     max_leaves=8,
 )
 

@@ -212,9 +212,7 @@ def test_parse_timestamp_rejects(value: Any) -> None:
         (lambda e: e.update(orderingTimestamp=True), "orderingTimestamp"),
     ],
 )
-def test_malformed_events_name_the_field(
-    ecs_event: dict[str, Any], mutate: Any, path: str
-) -> None:
+def test_malformed_events_name_the_field(ecs_event: dict[str, Any], mutate: Any, path: str) -> None:
     mutate(ecs_event)
     with pytest.raises(EventError) as info:
         parse_event(ecs_event)
@@ -249,7 +247,7 @@ def test_tags_shapes() -> None:
 
 def test_discovery_api_shape_is_accepted() -> None:
     detail = json.loads(
-        (event_bytes("../discovery-examples/GetDiscoveredResource.response.normalized.json"))
+        event_bytes("../discovery-examples/GetDiscoveredResource.response.normalized.json")
     )["DiscoveredResourceDetail"]
     resource = resource_from_item(detail)
     assert resource.id == "i-bp12g4xbl4i0brkn****"
@@ -267,8 +265,9 @@ def test_event_repr_masks_the_result_token(ecs_event: dict[str, Any]) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=25,
 )
 event_keys = st.sampled_from(
@@ -322,10 +321,24 @@ def test_arbitrary_bytes_raise_only_event_error(data: bytes) -> None:
         pass
 
 
-@given(st.dictionaries(st.sampled_from(["configuration", "tags", "captureTime",
-                                        "resourceCreateTime", "accountId", "resourceDeleted",
-                                        "resourceId", "resourceType", "regionId"]),
-                       json_values | st.text().map(json.dumps)))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "configuration",
+                "tags",
+                "captureTime",
+                "resourceCreateTime",
+                "accountId",
+                "resourceDeleted",
+                "resourceId",
+                "resourceType",
+                "regionId",
+            ]
+        ),
+        json_values | st.text().map(json.dumps),
+    )
+)
 def test_item_fields_raise_only_event_error(overrides: dict[str, Any]) -> None:
     item = {"resourceId": "r", "resourceType": "ACS::ECS::Instance", **overrides}
     event = {

@@ -28,7 +28,9 @@ def test_decorated_function_stays_callable_and_keeps_metadata() -> None:
     assert ecs_running.description == "ECS instances are running."
     assert ecs_running.__name__ == "ecs_running"
     assert ecs_running.__doc__.startswith("ECS instances")
-    assert ecs_running.source.endswith(":test_decorated_function_stays_callable_and_keeps_metadata.<locals>.ecs_running")
+    assert ecs_running.source.endswith(
+        ":test_decorated_function_stays_callable_and_keeps_metadata.<locals>.ecs_running"
+    )
     assert ecs_running.resource_types == ("ACS::ECS::Instance",)
 
 
@@ -140,8 +142,14 @@ def test_mapping_parameters_are_coerced() -> None:
         return True
 
     coerced = check.coerce_parameters(
-        {"maxAge": "90", "enabled": "TRUE", "ports": "22, 3389", "actions": "ecs:*,oss:*",
-         "level": "HIGH", "unknown": "ignored"}
+        {
+            "maxAge": "90",
+            "enabled": "TRUE",
+            "ports": "22, 3389",
+            "actions": "ecs:*,oss:*",
+            "level": "HIGH",
+            "unknown": "ignored",
+        }
     )
     assert coerced == {
         "maxAge": 90,

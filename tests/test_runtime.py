@@ -27,7 +27,7 @@ from configrules._client import RetryPolicy
 from configrules._credentials import Credentials
 from configrules.errors import RuleNotFoundError
 
-from .conftest import SAMPLE_EVENTS, event_bytes, load_event
+from .conftest import SAMPLE_EVENTS, load_event
 
 ECS = "ACS::ECS::Instance"
 CREDS = Credentials("testid", "testsecret")
@@ -44,12 +44,19 @@ def ecs_cpu_limit(resource: Resource, parameters: dict[str, Any]) -> Any:
 
 
 def context(key: str = "testid", secret: str = "testsecret") -> Any:
-    return SimpleNamespace(credentials=SimpleNamespace(
-        access_key_id=key, access_key_secret=secret, security_token=None))
+    return SimpleNamespace(
+        credentials=SimpleNamespace(
+            access_key_id=key, access_key_secret=secret, security_token=None
+        )
+    )
 
 
-def event(emulator: Any, name: str = "derived-ecs-instance-configuration-change.json",
-          rule_name: str = "ecs_cpu_limit", **changes: Any) -> bytes:
+def event(
+    emulator: Any,
+    name: str = "derived-ecs-instance-configuration-change.json",
+    rule_name: str = "ecs_cpu_limit",
+    **changes: Any,
+) -> bytes:
     data = load_event(name)
     data["resultToken"] = emulator.issue_result_token(rule_name)
     for key, value in changes.items():
@@ -69,14 +76,24 @@ def stored(emulator: Any, rule_name: str = "ecs_cpu_limit") -> list[dict[str, An
 def test_change_event_submits_exactly_one_evaluation(emulator: Any) -> None:
     handler = make_handler(ecs_cpu_limit, endpoint=emulator.endpoint)
     summary = handler(event(emulator, parameters={"maxCpu": "1"}), context())
-    assert summary == {"rule": "ecs_cpu_limit", "messageType": "ConfigurationItemChangeNotification",
-                       "evaluations": 1, "counts": {"NON_COMPLIANT": 1}, "calls": 1, "attempts": 1,
-                       "deleteMode": False, "durationMs": summary["durationMs"]}
+    assert summary == {
+        "rule": "ecs_cpu_limit",
+        "messageType": "ConfigurationItemChangeNotification",
+        "evaluations": 1,
+        "counts": {"NON_COMPLIANT": 1},
+        "calls": 1,
+        "attempts": 1,
+        "deleteMode": False,
+        "durationMs": summary["durationMs"],
+    }
     [evaluation] = stored(emulator)
     assert evaluation == {
-        "complianceResourceId": "i-bp12g4xbl4i0brkn****", "complianceResourceType": ECS,
-        "complianceRegionId": "cn-hangzhou", "complianceType": "NON_COMPLIANT",
-        "annotation": "Cpu is 2, above 1.", "orderingTimestamp": 1709190540000,
+        "complianceResourceId": "i-bp12g4xbl4i0brkn****",
+        "complianceResourceType": ECS,
+        "complianceRegionId": "cn-hangzhou",
+        "complianceType": "NON_COMPLIANT",
+        "annotation": "Cpu is 2, above 1.",
+        "orderingTimestamp": 1709190540000,
         "accountId": 1698272328540000,
     }
     assert emulator.requests[-1].params["DeleteMode"] == "false"
@@ -94,7 +111,8 @@ def test_official_sample_events(emulator: Any, name: str) -> None:
         assert evaluation["complianceType"] == "NOT_APPLICABLE"
         assert evaluation["annotation"] == (
             f"Resource type is {item['resourceType']}, not in "
-            "ACS::ECS::Instance,ACS::ECS::NetworkInterface.")
+            "ACS::ECS::Instance,ACS::ECS::NetworkInterface."
+        )
     periodic = data["invokingEvent"]["messageType"] == "ScheduledNotification"
     assert emulator.requests[-1].params["DeleteMode"] == ("true" if periodic else "false")
     assert summary["deleteMode"] is periodic
@@ -107,19 +125,34 @@ def test_scheduled_event_with_item_uses_delete_mode(emulator: Any) -> None:
 
 
 def periodic_event(emulator: Any, parameters: dict[str, str] | None = None) -> bytes:
-    return json.dumps({
-        "resultToken": emulator.issue_result_token("ecs_cpu_limit"),
-        "orderingTimestamp": 1700000000000,
-        "ruleParameters": parameters or {},
-        "invokingEvent": {"messageType": "ScheduledNotification", "accountId": 1},
-    }).encode()
+    return json.dumps(
+        {
+            "resultToken": emulator.issue_result_token("ecs_cpu_limit"),
+            "orderingTimestamp": 1700000000000,
+            "ruleParameters": parameters or {},
+            "invokingEvent": {"messageType": "ScheduledNotification", "accountId": 1},
+        }
+    ).encode()
 
 
 def fleet(n: int) -> list[dict[str, Any]]:
-    return [{"resourceId": f"i-{i:05d}", "resourceType": ECS, "regionId": "cn-hangzhou",
-             "accountId": 1, "configuration": json.dumps({"Cpu": 2 if i % 3 else 8})}
-            for i in range(n)] + [{"resourceId": "bucket", "resourceType": "ACS::OSS::Bucket",
-                                   "regionId": "cn-hangzhou", "configuration": "{}"}]
+    return [
+        {
+            "resourceId": f"i-{i:05d}",
+            "resourceType": ECS,
+            "regionId": "cn-hangzhou",
+            "accountId": 1,
+            "configuration": json.dumps({"Cpu": 2 if i % 3 else 8}),
+        }
+        for i in range(n)
+    ] + [
+        {
+            "resourceId": "bucket",
+            "resourceType": "ACS::OSS::Bucket",
+            "regionId": "cn-hangzhou",
+            "configuration": "{}",
+        }
+    ]
 
 
 def test_periodic_enumeration_across_pages_with_delete_mode_last(emulator: Any) -> None:
@@ -129,7 +162,8 @@ def test_periodic_enumeration_across_pages_with_delete_mode_last(emulator: Any) 
     from configrules import ConfigClient, Evaluation
 
     ConfigClient(CREDS, endpoint=emulator.endpoint).put_evaluations(
-        old, [Evaluation("x", "i-gone", ECS, "cn-hangzhou", Compliance.COMPLIANT, "", 1)])
+        old, [Evaluation("x", "i-gone", ECS, "cn-hangzhou", Compliance.COMPLIANT, "", 1)]
+    )
     summary = handler(periodic_event(emulator), context())
     assert summary["evaluations"] == 250
     assert summary["counts"] == {"COMPLIANT": 166, "NON_COMPLIANT": 84}
@@ -151,8 +185,13 @@ def test_periodic_run_with_no_resources_clears_old_results(emulator: Any) -> Non
 
 def test_periodic_failure_mid_enumeration_never_sends_delete_mode(emulator: Any) -> None:
     emulator.add_resources(fleet(30))
-    emulator.faults.error("NoPermission", 400, action="GetDiscoveredResource", times=None,
-                          when=lambda p: p.get("ResourceId") == "i-00020")
+    emulator.faults.error(
+        "NoPermission",
+        400,
+        action="GetDiscoveredResource",
+        times=None,
+        when=lambda p: p.get("ResourceId") == "i-00020",
+    )
     handler = make_handler(ecs_cpu_limit, endpoint=emulator.endpoint)
     with pytest.raises(Exception, match="NoPermission"):
         handler(periodic_event(emulator), context())
@@ -161,11 +200,21 @@ def test_periodic_failure_mid_enumeration_never_sends_delete_mode(emulator: Any)
 
 
 def test_oversize_fetches_the_configuration(emulator: Any) -> None:
-    emulator.add_resources([{"resourceId": "i-bp12g4xbl4i0brkn****", "resourceType": ECS,
-                             "regionId": "cn-hangzhou", "configuration": '{"Cpu": 64}'}])
+    emulator.add_resources(
+        [
+            {
+                "resourceId": "i-bp12g4xbl4i0brkn****",
+                "resourceType": ECS,
+                "regionId": "cn-hangzhou",
+                "configuration": '{"Cpu": 64}',
+            }
+        ]
+    )
     handler = make_handler(ecs_cpu_limit, endpoint=emulator.endpoint)
-    summary = handler(event(emulator, invoking={"configurationType": "OVERSIZE"},
-                            item={"configuration": ""}), context())
+    summary = handler(
+        event(emulator, invoking={"configurationType": "OVERSIZE"}, item={"configuration": ""}),
+        context(),
+    )
     assert summary["counts"] == {"NON_COMPLIANT": 1}
     assert stored(emulator)[0]["annotation"] == "Cpu is 64, above 4."
     assert [r.action for r in emulator.requests] == ["GetDiscoveredResource", "PutEvaluations"]
@@ -248,8 +297,14 @@ def test_wrong_credentials_raise(emulator: Any) -> None:
 
 def test_exemption_tag(emulator: Any) -> None:
     handler = make_handler(ecs_cpu_limit, endpoint=emulator.endpoint)
-    handler(event(emulator, item={"tags": json.dumps({"configrules:exempt": ["other,ecs_cpu_limit"]})},
-                  parameters={"maxCpu": "1"}), context())
+    handler(
+        event(
+            emulator,
+            item={"tags": json.dumps({"configrules:exempt": ["other,ecs_cpu_limit"]})},
+            parameters={"maxCpu": "1"},
+        ),
+        context(),
+    )
     [evaluation] = stored(emulator)
     assert evaluation["complianceType"] == "NOT_APPLICABLE"
     assert evaluation["annotation"].startswith("Exempted by tag configrules:exempt=")
@@ -282,8 +337,9 @@ def test_reserved_parameter_picks_the_rule(emulator: Any, monkeypatch: pytest.Mo
     monkeypatch.setattr(fc, "_default_handler", None)
     monkeypatch.setenv("CONFIGRULES_RULE", "tests.test_runtime:does_not_exist")
     monkeypatch.setenv("CONFIGRULES_ENDPOINT", emulator.endpoint)
-    raw = event(emulator, parameters={"configrulesRule": "tests.test_runtime:ecs_cpu_limit",
-                                      "maxCpu": "1"})
+    raw = event(
+        emulator, parameters={"configrulesRule": "tests.test_runtime:ecs_cpu_limit", "maxCpu": "1"}
+    )
     assert fc.handler(raw, context())["counts"] == {"NON_COMPLIANT": 1}
 
 
@@ -314,12 +370,14 @@ def test_make_handler_rejects_plain_functions() -> None:
 
 
 def test_handler_import_is_lean(tmp_path: Path) -> None:
-    (tmp_path / "lean_rule.py").write_text(textwrap.dedent("""
+    (tmp_path / "lean_rule.py").write_text(
+        textwrap.dedent("""
         from configrules import rule
         @rule(resource_types=["ACS::ECS::Instance"])
         def lean(resource):
             return True
-    """))
+    """)
+    )
     code = textwrap.dedent("""
         import sys
         from configrules import make_handler
@@ -330,6 +388,7 @@ def test_handler_import_is_lean(tmp_path: Path) -> None:
                  if m in sys.modules]
         print(heavy)
     """)
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"

@@ -84,30 +84,47 @@ def test_tv3_v3_signature() -> None:
         "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version"
     )
     canonical_request = "\n".join(
-        ["POST", "/", "ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd"
-         "&RegionId=cn-shanghai", text, names, headers["x-acs-content-sha256"]]
+        [
+            "POST",
+            "/",
+            "ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd&RegionId=cn-shanghai",
+            text,
+            names,
+            headers["x-acs-content-sha256"],
+        ]
     )
     assert hashlib.sha256(canonical_request.encode()).hexdigest() == (
         "7ea06492da5221eba5297e897ce16e55f964061054b7695beedaac1145b1e259"
     )
     signature, _ = v3_signature(
-        method="POST", path="/", query=query, signed_headers=headers,
-        hashed_payload=headers["x-acs-content-sha256"], access_key_secret="YourAccessKeySecret",
+        method="POST",
+        path="/",
+        query=query,
+        signed_headers=headers,
+        hashed_payload=headers["x-acs-content-sha256"],
+        access_key_secret="YourAccessKeySecret",
     )
     assert signature == "06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0"
     authorization = v3_authorization(
-        method="POST", path="/", query=query, signed_headers=headers,
-        hashed_payload=headers["x-acs-content-sha256"], access_key_id="YourAccessKeyId",
+        method="POST",
+        path="/",
+        query=query,
+        signed_headers=headers,
+        hashed_payload=headers["x-acs-content-sha256"],
+        access_key_id="YourAccessKeyId",
         access_key_secret="YourAccessKeySecret",
     )
     assert authorization == (
-        "ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=" + names
+        "ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders="
+        + names
         + ",Signature=06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0"
     )
     assert parse_v3_authorization(authorization) == ("YourAccessKeyId", names.split(";"), signature)
 
 
-@pytest.mark.parametrize("bad", ["", "HMAC x", "ACS3-HMAC-SHA256 Credential=a", "ACS3-HMAC-SHA256 junk"])
+@pytest.mark.parametrize(
+    "bad", ["", "HMAC x", "ACS3-HMAC-SHA256 Credential=a", "ACS3-HMAC-SHA256 junk"]
+)
 def test_parse_v3_authorization_rejects(bad: str) -> None:
     assert parse_v3_authorization(bad) is None
 
@@ -118,9 +135,16 @@ def test_percent_encode_rules() -> None:
 
 
 def test_security_token_is_sent_and_signed() -> None:
-    common = dict(method="POST", action="PutEvaluations", version="2020-09-07",
-                  params={"ResultToken": "t"}, access_key_id="id", access_key_secret="s",
-                  timestamp="2024-01-01T00:00:00Z", nonce="n")
+    common = dict(
+        method="POST",
+        action="PutEvaluations",
+        version="2020-09-07",
+        params={"ResultToken": "t"},
+        access_key_id="id",
+        access_key_secret="s",
+        timestamp="2024-01-01T00:00:00Z",
+        nonce="n",
+    )
     _, headers, _ = build_v3_request(host="h", security_token="sts-token", **common)
     assert headers["x-acs-security-token"] == "sts-token"
     assert "x-acs-security-token" in headers["Authorization"]
@@ -145,8 +169,11 @@ awkward_text = st.text(
 params_strategy = st.dictionaries(awkward_text.filter(bool), awkward_text, max_size=6)
 
 
-@given(params=params_strategy, method=st.sampled_from(["GET", "POST"]),
-       secret=st.text(min_size=1, max_size=30))
+@given(
+    params=params_strategy,
+    method=st.sampled_from(["GET", "POST"]),
+    secret=st.text(min_size=1, max_size=30),
+)
 def test_v2_matches_official_sdk(params: dict[str, str], method: str, secret: str) -> None:
     assert v2_signature(method, params, secret) == Utils.get_rpcsignature(params, method, secret)
 
@@ -163,13 +190,20 @@ class _SdkRequest:
 
 # The SDK percent-encodes V3 query *values* but not names; Alibaba's own
 # names are plain ASCII, so names are drawn from that alphabet here.
-plain_names = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~",
-                      min_size=1, max_size=12)
+plain_names = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~",
+    min_size=1,
+    max_size=12,
+)
 
 
-@given(query=st.dictionaries(plain_names, awkward_text, max_size=5),
-       body=st.binary(max_size=64), nonce=plain_names, secret=st.text(min_size=1, max_size=30),
-       token=st.none() | awkward_text.filter(bool))
+@given(
+    query=st.dictionaries(plain_names, awkward_text, max_size=5),
+    body=st.binary(max_size=64),
+    nonce=plain_names,
+    secret=st.text(min_size=1, max_size=30),
+    token=st.none() | awkward_text.filter(bool),
+)
 def test_v3_matches_official_sdk(
     query: dict[str, str], body: bytes, nonce: str, secret: str, token: str | None
 ) -> None:
@@ -185,12 +219,19 @@ def test_v3_matches_official_sdk(
     if token:
         headers["x-acs-security-token"] = token.strip() or "t"
     ours = v3_authorization(
-        method="POST", path="/", query=query, signed_headers=headers,
-        hashed_payload=headers["x-acs-content-sha256"], access_key_id="AK",
+        method="POST",
+        path="/",
+        query=query,
+        signed_headers=headers,
+        hashed_payload=headers["x-acs-content-sha256"],
+        access_key_id="AK",
         access_key_secret=secret,
     )
     theirs = Utils.get_authorization(
-        _SdkRequest("POST", query, headers), "ACS3-HMAC-SHA256",
-        headers["x-acs-content-sha256"], "AK", secret,
+        _SdkRequest("POST", query, headers),
+        "ACS3-HMAC-SHA256",
+        headers["x-acs-content-sha256"],
+        "AK",
+        secret,
     )
     assert ours == theirs

@@ -10,9 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from configrules import Compliance, ParameterError
-from configrules.testing import assert_compliance
 from configrules_example_rules import (
     ALL_RULES,
     ecs_disk_encrypted,
@@ -28,6 +25,9 @@ from configrules_example_rules import (
     slb_listeners_use_https,
 )
 
+from configrules import Compliance, ParameterError
+from configrules.testing import assert_compliance
+
 EVENTS = Path(__file__).parent.parent / "events"
 
 
@@ -38,27 +38,98 @@ def event(name: str) -> bytes:
 @pytest.mark.parametrize(
     ("rule", "event_name", "parameters", "expected", "annotation"),
     [
-        (ecs_instance_no_public_ip, "ecs-instance-public-ip.json", None, "NON_COMPLIANT", "47.98.XX.XX"),
+        (
+            ecs_instance_no_public_ip,
+            "ecs-instance-public-ip.json",
+            None,
+            "NON_COMPLIANT",
+            "47.98.XX.XX",
+        ),
         (ecs_instance_no_public_ip, "ecs-instance-private.json", None, "COMPLIANT", "no public IP"),
-        (ecs_instance_in_vpc, "ecs-instance-public-ip.json", None, "COMPLIANT", "vpc-bp1wjaw8t272wwmkg"),
+        (
+            ecs_instance_in_vpc,
+            "ecs-instance-public-ip.json",
+            None,
+            "COMPLIANT",
+            "vpc-bp1wjaw8t272wwmkg",
+        ),
         (ecs_disk_encrypted, "ecs-disk-unencrypted.json", None, "NON_COMPLIANT", "not encrypted"),
-        (oss_bucket_not_public, "oss-bucket-private-unencrypted.json", None, "COMPLIANT", "private"),
-        (oss_bucket_not_public, "oss-bucket-public-read.json", None, "NON_COMPLIANT", "public-read"),
-        (oss_bucket_encrypted, "oss-bucket-private-unencrypted.json", None, "NON_COMPLIANT", "is None"),
+        (
+            oss_bucket_not_public,
+            "oss-bucket-private-unencrypted.json",
+            None,
+            "COMPLIANT",
+            "private",
+        ),
+        (
+            oss_bucket_not_public,
+            "oss-bucket-public-read.json",
+            None,
+            "NON_COMPLIANT",
+            "public-read",
+        ),
+        (
+            oss_bucket_encrypted,
+            "oss-bucket-private-unencrypted.json",
+            None,
+            "NON_COMPLIANT",
+            "is None",
+        ),
         (oss_bucket_encrypted, "oss-bucket-public-read.json", None, "COMPLIANT", "KMS"),
-        (oss_bucket_encrypted, "oss-bucket-public-read.json", {"algorithms": "AES256"}, "NON_COMPLIANT", "AES256"),
+        (
+            oss_bucket_encrypted,
+            "oss-bucket-public-read.json",
+            {"algorithms": "AES256"},
+            "NON_COMPLIANT",
+            "AES256",
+        ),
         (ram_user_mfa_enabled, "ram-user-faq-scheduled.json", None, "NON_COMPLIANT", "without MFA"),
         (ram_user_mfa_enabled, "ram-user-dangerous-policy.json", None, "COMPLIANT", "requires MFA"),
-        (ram_user_no_dangerous_actions, "ram-user-faq-scheduled.json", None, "COMPLIANT", "No attached"),
-        (ram_user_no_dangerous_actions, "ram-user-dangerous-policy.json",
-         {"dangerousActions": "ecs:*,oss:*,log:*"}, "NON_COMPLIANT", "ecs:*"),
-        (security_group_no_open_ingress, "security-group-open-ssh.json", None, "NON_COMPLIANT", "port(s) 22"),
+        (
+            ram_user_no_dangerous_actions,
+            "ram-user-faq-scheduled.json",
+            None,
+            "COMPLIANT",
+            "No attached",
+        ),
+        (
+            ram_user_no_dangerous_actions,
+            "ram-user-dangerous-policy.json",
+            {"dangerousActions": "ecs:*,oss:*,log:*"},
+            "NON_COMPLIANT",
+            "ecs:*",
+        ),
+        (
+            security_group_no_open_ingress,
+            "security-group-open-ssh.json",
+            None,
+            "NON_COMPLIANT",
+            "port(s) 22",
+        ),
         (security_group_no_open_ingress, "security-group-https-only.json", None, "COMPLIANT", ""),
-        (security_group_no_open_ingress, "security-group-https-only.json", {"ports": "443"}, "NON_COMPLIANT", "443"),
+        (
+            security_group_no_open_ingress,
+            "security-group-https-only.json",
+            {"ports": "443"},
+            "NON_COMPLIANT",
+            "443",
+        ),
         (slb_listeners_use_https, "slb-http-listener.json", None, "NON_COMPLIANT", "port(s) 80"),
         (rds_whitelist_not_open, "rds-open-whitelist.json", None, "NON_COMPLIANT", "0.0.0.0/0"),
-        (required_tags, "ecs-instance-private.json", {"requiredTagKeys": "owner,costCenter"}, "COMPLIANT", ""),
-        (required_tags, "ecs-instance-public-ip.json", {"requiredTagKeys": "owner"}, "NON_COMPLIANT", "owner"),
+        (
+            required_tags,
+            "ecs-instance-private.json",
+            {"requiredTagKeys": "owner,costCenter"},
+            "COMPLIANT",
+            "",
+        ),
+        (
+            required_tags,
+            "ecs-instance-public-ip.json",
+            {"requiredTagKeys": "owner"},
+            "NON_COMPLIANT",
+            "owner",
+        ),
     ],
 )
 def test_rules_on_shipped_events(
@@ -71,12 +142,17 @@ def test_rules_on_shipped_events(
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.name)
-def test_out_of_scope_resources_are_not_applicable(run_rule: Any, make_resource: Any, rule: Any) -> None:
+def test_out_of_scope_resources_are_not_applicable(
+    run_rule: Any, make_resource: Any, rule: Any
+) -> None:
     other = make_resource("ACS::CEN::Flowlog", {"FlowLogId": "fl-1"})
     parameters = {p["name"]: "x" for p in rule.parameters.describe() if p["required"]}
     evaluations = run_rule(rule, other, parameters=parameters)
-    assert_compliance(evaluations, Compliance.NOT_APPLICABLE,
-                      annotation_contains="Resource type is ACS::CEN::Flowlog, not in ")
+    assert_compliance(
+        evaluations,
+        Compliance.NOT_APPLICABLE,
+        annotation_contains="Resource type is ACS::CEN::Flowlog, not in ",
+    )
 
 
 @pytest.mark.parametrize(
@@ -100,14 +176,17 @@ def test_bad_parameters_are_reported_by_name(
 def test_disk_kms_requirement(run_rule: Any, make_resource: Any) -> None:
     disk = make_resource("ACS::ECS::Disk", {"Encrypted": True, "KMSKeyId": ""})
     assert_compliance(run_rule(ecs_disk_encrypted, disk), "COMPLIANT")
-    assert_compliance(run_rule(ecs_disk_encrypted, disk, parameters={"requireKmsKey": True}),
-                      "NON_COMPLIANT", annotation_contains="customer-managed")
+    assert_compliance(
+        run_rule(ecs_disk_encrypted, disk, parameters={"requireKmsKey": True}),
+        "NON_COMPLIANT",
+        annotation_contains="customer-managed",
+    )
 
 
 def test_plain_function_call(make_resource: Any) -> None:
     """Rules stay plain functions: call them directly for the fastest checks."""
     bucket = make_resource("ACS::OSS::Bucket", {"AccessControlList": {"Grant": "private"}})
-    compliance, annotation = oss_bucket_not_public(bucket)
+    compliance, _annotation = oss_bucket_not_public(bucket)
     assert compliance is Compliance.COMPLIANT
 
 

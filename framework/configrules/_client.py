@@ -62,7 +62,9 @@ MAX_PAGE_SIZE = 100
 
 log = logging.getLogger("configrules.client")
 
-_RETRYABLE_CODES = frozenset({"ServiceUnavailable", "InternalError", "InternalFailure", "Unavailable"})
+_RETRYABLE_CODES = frozenset(
+    {"ServiceUnavailable", "InternalError", "InternalFailure", "Unavailable"}
+)
 # After one of these, every other call would fail the same way: stop sending.
 _FATAL = (NoPermissionError, AccountNotExistedError, InvalidAccessKeyError, SignatureError)
 
@@ -224,7 +226,9 @@ class ConfigClient:
         self._session = session or requests.Session()
         self._owns_session = session is None
         if self._owns_session:
-            adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(max_workers, 4), max_retries=0)
+            adapter = HTTPAdapter(
+                pool_connections=1, pool_maxsize=max(max_workers, 4), max_retries=0
+            )
             self._session.mount("https://", adapter)
             self._session.mount("http://", adapter)
         # Never pick up proxies or netrc credentials from the environment silently
@@ -331,7 +335,9 @@ class ConfigClient:
             attempt += 1
             try:
                 answer = self._send_once(action, params)
-                log.debug("%s ok attempt=%d request_id=%s", action, attempt, answer.get("RequestId"))
+                log.debug(
+                    "%s ok attempt=%d request_id=%s", action, attempt, answer.get("RequestId")
+                )
                 return answer, attempt
             except (ApiError, TransportError) as exc:
                 retryable = getattr(exc, "retryable", False)
@@ -473,7 +479,10 @@ class ConfigClient:
             skipped = False
         if undelivered:
             raise SubmissionError(
-                undelivered, causes, delivered=result.sent, delete_mode_skipped=skipped and delete_mode
+                undelivered,
+                causes,
+                delivered=result.sent,
+                delete_mode_skipped=skipped and delete_mode,
             )
         return result
 

@@ -47,8 +47,8 @@ __all__ = [
 ]
 
 ENV_ACCESS_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
-ENV_ACCESS_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"  # noqa: S105 - a variable name
-ENV_SECURITY_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"  # noqa: S105
+ENV_ACCESS_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+ENV_SECURITY_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
 ENV_PROFILE = "ALIBABA_CLOUD_PROFILE"
 ENV_CONFIG_FILE = "ALIBABA_CLOUD_CONFIG_FILE"
 ENV_ECS_ROLE = "ALIBABA_CLOUD_ECS_METADATA"
@@ -191,7 +191,9 @@ class CliProfileProvider:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise CredentialsError(f"cli-profile: cannot read {self.path}: {exc.strerror}") from None
+            raise CredentialsError(
+                f"cli-profile: cannot read {self.path}: {exc.strerror}"
+            ) from None
         try:
             document = json.loads(text)
         except ValueError:
@@ -200,9 +202,7 @@ class CliProfileProvider:
             raise CredentialsError(f"cli-profile: {self.path} is not a JSON object")
         wanted = self.profile or document.get("current") or "default"
         profiles = document.get("profiles") or []
-        found = next(
-            (p for p in profiles if isinstance(p, dict) and p.get("name") == wanted), None
-        )
+        found = next((p for p in profiles if isinstance(p, dict) and p.get("name") == wanted), None)
         if found is None:
             if self.profile:
                 raise CredentialsError(f"cli-profile: no profile {wanted!r} in {self.path}")
@@ -343,7 +343,8 @@ class ChainProvider:
                 return found
             tried.append(f"{provider.name} (nothing found)")
         raise CredentialsError(
-            "no Alibaba Cloud credentials found; tried: " + "; ".join(tried)
+            "no Alibaba Cloud credentials found; tried: "
+            + "; ".join(tried)
             + f". Set {ENV_ACCESS_KEY_ID} and {ENV_ACCESS_KEY_SECRET}, or pass credentials."
         )
 

@@ -121,8 +121,10 @@ class Evaluator:
                 raise TypeError(
                     f"expected rules decorated with @rule, got {type(candidate).__name__}"
                 )
-        raw_parameters = parameters if parameters is not None else (
-            event.rule_parameters if event is not None else None
+        raw_parameters = (
+            parameters
+            if parameters is not None
+            else (event.rule_parameters if event is not None else None)
         )
         self._arguments = {r.name: r.coerce_parameters(raw_parameters) for r in self.rules}
         if ordering_timestamp is None and event is not None:
@@ -161,7 +163,13 @@ class Evaluator:
     def _dispatch(self, rule: Rule, resource: Resource, timestamp: int) -> list[Evaluation]:
         if resource.type not in rule.resource_types:
             return [
-                _make(rule, resource, Compliance.NOT_APPLICABLE, scope_annotation(resource.type, rule), timestamp)
+                _make(
+                    rule,
+                    resource,
+                    Compliance.NOT_APPLICABLE,
+                    scope_annotation(resource.type, rule),
+                    timestamp,
+                )
             ]
         if resource.deleted and not rule.evaluate_deleted:
             return [_make(rule, resource, Compliance.NOT_APPLICABLE, DELETED_ANNOTATION, timestamp)]

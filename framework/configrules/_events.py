@@ -197,7 +197,9 @@ def _tags(value: Any, path: str) -> dict[str, list[str]]:
         for index, entry in enumerate(value):
             if not isinstance(entry, dict):
                 raise EventError(f"{path}[{index}]", f"must be an object, got {_kind(entry)}")
-            key = _text(_first(entry, ("Key", "key", "TagKey")), f"{path}[{index}].Key", required=True)
+            key = _text(
+                _first(entry, ("Key", "key", "TagKey")), f"{path}[{index}].Key", required=True
+            )
             val = _text(_first(entry, ("Value", "value", "TagValue")), f"{path}[{index}].Value")
             tags.setdefault(key, []).append(val)
         return tags
@@ -295,14 +297,12 @@ def parse_event(data: bytes | bytearray | memoryview | str | Mapping[str, Any]) 
         raise EventError("resultToken", "is required and must be a non-empty string")
 
     invoking = _object(event.get("invokingEvent"), "invokingEvent")
-    message_type = _text(
-        invoking.get("messageType"), "invokingEvent.messageType", required=True
-    )
+    message_type = _text(invoking.get("messageType"), "invokingEvent.messageType", required=True)
     configuration_type = invoking.get("configurationType")
     if configuration_type is not None:
-        configuration_type = _text(
-            configuration_type, "invokingEvent.configurationType"
-        ).upper() or None
+        configuration_type = (
+            _text(configuration_type, "invokingEvent.configurationType").upper() or None
+        )
 
     raw_item = invoking.get("configurationItem")
     resource = None

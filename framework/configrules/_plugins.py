@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -112,7 +111,7 @@ def make_plugin_manager(
                 continue
             try:
                 plugin = entry_point.load()
-            except Exception as exc:  # noqa: BLE001 - report every plugin failure by name
+            except Exception as exc:
                 failure = PluginFailure(
                     entry_point.name,
                     f"importing {entry_point.value!r} failed: {type(exc).__name__}: {exc}",
@@ -132,9 +131,7 @@ def make_plugin_manager(
 
 
 def _entry_points() -> Sequence[importlib.metadata.EntryPoint]:
-    if sys.version_info >= (3, 10):
-        return list(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
-    return list(importlib.metadata.entry_points().get(ENTRY_POINT_GROUP, []))  # pragma: no cover
+    return list(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
 
 
 def build_registry(loaded: LoadedPlugins) -> RuleRegistry:

@@ -75,8 +75,10 @@ class RuleRegistry:
 
             close = difflib.get_close_matches(name, list(self._rules), n=3)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-            available = f" ({len(self._rules)} registered)" if self._rules else (
-                " (no rules are registered: is the plugin installed?)"
+            available = (
+                f" ({len(self._rules)} registered)"
+                if self._rules
+                else (" (no rules are registered: is the plugin installed?)")
             )
             raise RuleNotFoundError(f"no rule named {name!r}{available}{hint}") from None
 

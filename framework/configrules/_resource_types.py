@@ -22,8 +22,10 @@ RESOURCE_TYPE_PATTERN = re.compile(r"^ACS::[A-Za-z0-9]+::[A-Za-z0-9]+$")
 @functools.lru_cache(maxsize=1)
 def known_resource_types() -> frozenset[str]:
     """Every resource type in the shipped list."""
-    text = resources.files("configrules").joinpath("data/acs-resource-types.txt").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("configrules")
+        .joinpath("data/acs-resource-types.txt")
+        .read_text(encoding="utf-8")
     )
     return frozenset(
         line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")

@@ -100,7 +100,7 @@ class ParameterSpec:
             for field in attrs.fields(declaration):
                 default = field.default
                 if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-                    default = default.factory()  # type: ignore[attr-defined]
+                    default = default.factory()
                 elif default is attrs.NOTHING:
                     default = MISSING
                 params[field.alias or field.name] = Parameter(

@@ -64,9 +64,7 @@ def canonical_query(params: Mapping[str, str]) -> str:
     Sorting before encoding is what Alibaba's SDKs (and so the gateway) do; it
     differs from sorting the encoded text for names with characters like ``{``.
     """
-    return "&".join(
-        f"{percent_encode(k)}={percent_encode(v)}" for k, v in sorted(params.items())
-    )
+    return "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in sorted(params.items()))
 
 
 def form_encode(params: Mapping[str, str]) -> bytes:

@@ -98,9 +98,7 @@ class ParameterError(ConfigRulesError, ValueError):
         self.parameter = parameter
         self.value = value
         received = "nothing" if value is None else repr(value)
-        super().__init__(
-            f"rule {rule!r}, parameter {parameter!r}: {problem} (received {received})"
-        )
+        super().__init__(f"rule {rule!r}, parameter {parameter!r}: {problem} (received {received})")
 
 
 class RuleFailure:
@@ -120,8 +118,7 @@ class RuleFailure:
         """One line: ``rule on type/id: ExcType: message``."""
         exc = self.exception
         return (
-            f"{self.rule} on {self.resource_type} {self.resource_id}: "
-            f"{type(exc).__name__}: {exc}"
+            f"{self.rule} on {self.resource_type} {self.resource_id}: {type(exc).__name__}: {exc}"
         )
 
     def __repr__(self) -> str:

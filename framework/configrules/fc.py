@@ -67,7 +67,9 @@ def resolve_rule(name: str) -> Rule:
         for part in attribute.split("."):
             target = getattr(target, part, None)
             if target is None:
-                raise RuleNotFoundError(f"rule {name!r}: module {module_name!r} has no {attribute!r}")
+                raise RuleNotFoundError(
+                    f"rule {name!r}: module {module_name!r} has no {attribute!r}"
+                )
         if not isinstance(target, Rule):
             raise RuleNotFoundError(
                 f"rule {name!r}: {attribute!r} is a {type(target).__name__}, not a function "
@@ -161,7 +163,9 @@ def make_handler(
         )
         return run_invocation(chosen, parsed, client, adjusters=chosen_adjusters).to_dict()
 
-    handle.__doc__ = f"Function Compute handler for rule {rule.name if rule else '(from environment)'}."
+    handle.__doc__ = (
+        f"Function Compute handler for rule {rule.name if rule else '(from environment)'}."
+    )
     return handle
 
 

@@ -19,6 +19,7 @@ so it imports nothing heavy at module level.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -150,15 +151,16 @@ class CaseError(Exception):
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
+    else:  # pragma: no cover - Python 3.10
         try:
-            import tomli as tomllib  # type: ignore[no-redef]
+            import tomli as tomllib
         except ModuleNotFoundError:
             raise CaseError("reading case files on Python 3.10 needs 'pip install tomli'") from None
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        document: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        return document
     except tomllib.TOMLDecodeError as exc:
         raise CaseError(f"{path.name} is not valid TOML: {exc}") from None
 
@@ -182,9 +184,7 @@ class CaseFile(pytest.File):
 class CaseItem(pytest.Item):
     """One case: run the rule through the pipeline and compare the verdict."""
 
-    def __init__(
-        self, *, case: dict[str, Any], default_rule: str | None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *, case: dict[str, Any], default_rule: str | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.case = case
         self.default_rule = default_rule
@@ -227,8 +227,9 @@ class CaseItem(pytest.Item):
             raise CaseError(f"expect = {expected_text!r} is not a compliance type") from None
         rule = self._rule()
         with ConfigEmulator({"testid": "testsecret"}) as emulator:
-            result = run_rule(rule, self._subject(), parameters=case.get("parameters"),
-                              emulator=emulator)
+            result = run_rule(
+                rule, self._subject(), parameters=case.get("parameters"), emulator=emulator
+            )
         if len(result) != 1:
             raise CaseMismatch(self.name, [f"expected one evaluation, got {len(result)}"])
         got = result[0]
@@ -243,7 +244,9 @@ class CaseItem(pytest.Item):
             import re
 
             if not re.search(str(pattern), got.annotation):
-                problems.append(f"annotation: expected to match /{pattern}/, got {got.annotation!r}")
+                problems.append(
+                    f"annotation: expected to match /{pattern}/, got {got.annotation!r}"
+                )
         if problems:
             raise CaseMismatch(self.name, problems)
 

@@ -158,7 +158,9 @@ class RunResult(Sequence[Evaluation]):
     def only(self) -> Evaluation:
         """The single evaluation (fails clearly when there is not exactly one)."""
         if len(self._evaluations) != 1:
-            raise AssertionError(f"expected exactly one evaluation, got {len(self._evaluations)}: {self._evaluations}")
+            raise AssertionError(
+                f"expected exactly one evaluation, got {len(self._evaluations)}: {self._evaluations}"
+            )
         return self._evaluations[0]
 
 
@@ -198,8 +200,13 @@ def run_rule(
     if emulator is None:
         with ConfigEmulator(TEST_CREDENTIALS) as temporary:
             return run_rule(
-                rule, resource_or_event, parameters=parameters, message_type=message_type,
-                inventory=inventory, emulator=temporary, signature_version=signature_version,
+                rule,
+                resource_or_event,
+                parameters=parameters,
+                message_type=message_type,
+                inventory=inventory,
+                emulator=temporary,
+                signature_version=signature_version,
             )
     from .fc import make_handler
 
@@ -209,13 +216,16 @@ def run_rule(
     event = _event_for(resource_or_event, token, parameters, message_type)
     key_id, secret = next(iter(emulator.credentials.items()))
     handler = make_handler(
-        rule, credentials=Credentials(key_id, secret), endpoint=emulator.endpoint,
+        rule,
+        credentials=Credentials(key_id, secret),
+        endpoint=emulator.endpoint,
         signature_version=signature_version,
     )
     already = len(emulator.requests)
     summary = handler(event, None)
     payloads = [
-        dict(r.params) for r in emulator.requests[already:]
+        dict(r.params)
+        for r in emulator.requests[already:]
         if r.action == "PutEvaluations" and r.status == 200
     ]
     evaluations = [_from_wire(rule.name, s.evaluation) for s in emulator.evaluations(token=token)]
@@ -226,10 +236,17 @@ def _event_for(
     source: Any, token: str, parameters: Mapping[str, Any] | None, message_type: str
 ) -> bytes:
     if source is None:
-        return make_event(None, message_type="ScheduledNotification", parameters=parameters,
-                          configuration_type=None, result_token=token)
+        return make_event(
+            None,
+            message_type="ScheduledNotification",
+            parameters=parameters,
+            configuration_type=None,
+            result_token=token,
+        )
     if isinstance(source, Resource):
-        return make_event(source, message_type=message_type, parameters=parameters, result_token=token)
+        return make_event(
+            source, message_type=message_type, parameters=parameters, result_token=token
+        )
     if isinstance(source, (bytes, str)):
         source = json.loads(source)
     if isinstance(source, Mapping) and "invokingEvent" in source:
@@ -240,8 +257,12 @@ def _event_for(
         return json.dumps(event, ensure_ascii=False).encode()
     from ._events import resource_from_item
 
-    return make_event(resource_from_item(dict(source)), message_type=message_type,
-                      parameters=parameters, result_token=token)
+    return make_event(
+        resource_from_item(dict(source)),
+        message_type=message_type,
+        parameters=parameters,
+        result_token=token,
+    )
 
 
 def _from_wire(rule_name: str, wire: Mapping[str, Any]) -> Evaluation:
@@ -283,10 +304,16 @@ def assert_compliance(
     problems = []
     for e in items:
         if e.compliance is not wanted:
-            problems.append(f"{e.resource_id}: expected {wanted.value}, got {e.compliance.value} ({e.annotation!r})")
+            problems.append(
+                f"{e.resource_id}: expected {wanted.value}, got {e.compliance.value} ({e.annotation!r})"
+            )
         elif annotation_contains is not None and annotation_contains not in e.annotation:
-            problems.append(f"{e.resource_id}: annotation {e.annotation!r} does not contain {annotation_contains!r}")
+            problems.append(
+                f"{e.resource_id}: annotation {e.annotation!r} does not contain {annotation_contains!r}"
+            )
         elif annotation_matches is not None and not re.search(annotation_matches, e.annotation):
-            problems.append(f"{e.resource_id}: annotation {e.annotation!r} does not match /{annotation_matches}/")
+            problems.append(
+                f"{e.resource_id}: annotation {e.annotation!r} does not match /{annotation_matches}/"
+            )
     if problems:
         raise AssertionError("evaluation mismatch:\n  " + "\n  ".join(problems))

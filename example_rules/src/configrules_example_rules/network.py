@@ -41,9 +41,10 @@ def security_group_no_open_ingress(resource: Resource, parameters: dict[str, Any
             continue
         if str(permission.get("Policy", "Accept")).lower() != "accept":
             continue
-        if permission.get("SourceCidrIp") not in OPEN_CIDRS and permission.get(
-            "Ipv6SourceCidrIp"
-        ) not in OPEN_CIDRS:
+        if (
+            permission.get("SourceCidrIp") not in OPEN_CIDRS
+            and permission.get("Ipv6SourceCidrIp") not in OPEN_CIDRS
+        ):
             continue
         exposed += [p for p in parameters["ports"] if _covers(permission.get("PortRange", ""), p)]
     if exposed:
@@ -63,7 +64,9 @@ def slb_listeners_use_https(resource: Resource) -> Any:
     listeners are out of this rule's concern.
     """
     insecure = []
-    for listener in dig_list(resource.configuration, "ListenerPortsAndProtocol.ListenerPortAndProtocol"):
+    for listener in dig_list(
+        resource.configuration, "ListenerPortsAndProtocol.ListenerPortAndProtocol"
+    ):
         if not isinstance(listener, dict):
             continue
         protocol = str(listener.get("ListenerProtocol", "")).lower()

@@ -78,13 +78,21 @@ class FaultPlan:
         )
 
     def drop(
-        self, *, action: str | None = "PutEvaluations", times: int | None = 1, when: Matcher | None = None
+        self,
+        *,
+        action: str | None = "PutEvaluations",
+        times: int | None = 1,
+        when: Matcher | None = None,
     ) -> Fault:
         """Close the connection without answering."""
         return self.add(Fault("drop", action, times=times, when=when))
 
     def reset(
-        self, *, action: str | None = "PutEvaluations", times: int | None = 1, when: Matcher | None = None
+        self,
+        *,
+        action: str | None = "PutEvaluations",
+        times: int | None = 1,
+        when: Matcher | None = None,
     ) -> Fault:
         """Send part of an answer, then close the connection (request not applied)."""
         return self.add(Fault("reset", action, times=times, when=when))

@@ -53,7 +53,9 @@ class EmulatorError(Exception):
 
 def _parse_time(value: str) -> float | None:
     try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
+        return (
+            datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
+        )
     except ValueError:
         return None
 
@@ -63,7 +65,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "configrules-emulator"
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: tests read state, not logs
 
     def setup(self) -> None:
@@ -95,8 +97,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _error(self, exc: EmulatorError, *, close: bool = False) -> None:
         self._send(
             exc.status,
-            {"RequestId": _request_id(), "Code": exc.code, "Message": exc.message,
-             "HostId": "config.emulator", "Recommend": ""},
+            {
+                "RequestId": _request_id(),
+                "Code": exc.code,
+                "Message": exc.message,
+                "HostId": "config.emulator",
+                "Recommend": "",
+            },
             close=close,
         )
 
@@ -106,7 +113,7 @@ class _Handler(BaseHTTPRequestHandler):
             readable, _, _ = select.select([self.connection], [], [], 0)
             if not readable:
                 return False
-            return self.connection.recv(1, socket.MSG_PEEK) == b""
+            return bool(self.connection.recv(1, socket.MSG_PEEK) == b"")
         except OSError:
             return True
 
@@ -117,25 +124,28 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             length = int(length_text)
         except ValueError:
-            raise EmulatorError(400, "InvalidContentLength", "Content-Length is not a number") from None
+            raise EmulatorError(
+                400, "InvalidContentLength", "Content-Length is not a number"
+            ) from None
         if length < 0:
             raise EmulatorError(400, "InvalidContentLength", "Content-Length is negative")
         if length > self.server.emulator.max_body_bytes:
             raise EmulatorError(
-                413, "RequestEntityTooLarge",
+                413,
+                "RequestEntityTooLarge",
                 f"body of {length} bytes exceeds {self.server.emulator.max_body_bytes}",
             )
         return self.rfile.read(length) if length else b""
 
     # --- entry points -------------------------------------------------------
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         self._handle("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._handle("POST")
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._handle("PUT")
 
     def _handle(self, method: str) -> None:
@@ -149,14 +159,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._inspect(method, parts.path)
             return
         emulator = self.server.emulator
-        action, version, params, scheme = "", "", {}, ""
+        params: dict[str, str] = {}
+        action, version, scheme = "", "", ""
         try:
             params, action, version = self._parse(method, parts.query, body)
             scheme = emulator._authenticate(
                 method, parts.path, parts.query, self.headers, body, params, version
             )
             if action not in ACTIONS:
-                raise EmulatorError(404, "InvalidAction.NotFound", f"Specified api {action!r} is not found.")
+                raise EmulatorError(
+                    404, "InvalidAction.NotFound", f"Specified api {action!r} is not found."
+                )
             fault = emulator.faults.next_fault(action, params)
             if fault is not None and self._apply_fault(fault):
                 if fault.kind == "error":
@@ -182,21 +195,30 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _parse(self, method: str, query: str, body: bytes) -> tuple[dict[str, str], str, str]:
         try:
-            params = dict(parse_qsl(query, keep_blank_values=True, strict_parsing=False, errors="strict"))
+            params = dict(
+                parse_qsl(query, keep_blank_values=True, strict_parsing=False, errors="strict")
+            )
         except (UnicodeDecodeError, ValueError):
-            raise EmulatorError(400, "InvalidParameter.Malformed", "query string is not valid UTF-8") from None
+            raise EmulatorError(
+                400, "InvalidParameter.Malformed", "query string is not valid UTF-8"
+            ) from None
         if body:
             content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if content_type != "application/x-www-form-urlencoded":
                 raise EmulatorError(
-                    400, "InvalidParameter.ContentType",
+                    400,
+                    "InvalidParameter.ContentType",
                     f"expected application/x-www-form-urlencoded, got {content_type or 'none'!r}",
                 )
             try:
                 text = body.decode("utf-8")
-                params.update(parse_qsl(text, keep_blank_values=True, strict_parsing=True, errors="strict"))
+                params.update(
+                    parse_qsl(text, keep_blank_values=True, strict_parsing=True, errors="strict")
+                )
             except (UnicodeDecodeError, ValueError):
-                raise EmulatorError(400, "InvalidParameter.Malformed", "form body is malformed") from None
+                raise EmulatorError(
+                    400, "InvalidParameter.Malformed", "form body is malformed"
+                ) from None
         headers = self.headers
         action = headers.get("x-acs-action") or params.get("Action", "")
         version = headers.get("x-acs-version") or params.get("Version", "")
@@ -213,7 +235,9 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         if fault.kind == "reset":
             try:
-                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"Req")
+                self.wfile.write(
+                    b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"Req'
+                )
             except OSError:
                 pass
             self.close_connection = True
@@ -240,15 +264,29 @@ class _Handler(BaseHTTPRequestHandler):
     def _inspect(self, method: str, path: str) -> None:
         emulator = self.server.emulator
         if method == "GET" and path == "/_emulator/evaluations":
-            self._send(200, {"Evaluations": [
-                {"rule": s.rule, **s.evaluation} for s in emulator.state.evaluations()
-            ]})
+            self._send(
+                200,
+                {
+                    "Evaluations": [
+                        {"rule": s.rule, **s.evaluation} for s in emulator.state.evaluations()
+                    ]
+                },
+            )
         elif method == "GET" and path == "/_emulator/requests":
-            self._send(200, {"Requests": [
-                {"action": r.action, "status": r.status, "code": r.code,
-                 "signatureVersion": r.signature_version}
-                for r in list(emulator.state.requests)
-            ]})
+            self._send(
+                200,
+                {
+                    "Requests": [
+                        {
+                            "action": r.action,
+                            "status": r.status,
+                            "code": r.code,
+                            "signatureVersion": r.signature_version,
+                        }
+                        for r in list(emulator.state.requests)
+                    ]
+                },
+            )
         elif method == "POST" and path == "/_emulator/reset":
             emulator.reset()
             self._send(200, {"Result": True})
@@ -304,7 +342,9 @@ class ConfigEmulator:
         max_evaluations_per_call: int = 100,
         clock: Any = time.time,
     ) -> None:
-        self.credentials = dict(credentials if credentials is not None else {"testid": "testsecret"})
+        self.credentials = dict(
+            credentials if credentials is not None else {"testid": "testsecret"}
+        )
         self.security_tokens = dict(security_tokens or {})
         self.host = host
         self.port = port
@@ -329,8 +369,10 @@ class ConfigEmulator:
         self._server = _Server((self.host, self.port), self)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-            name="configrules-emulator", daemon=True,
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="configrules-emulator",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -383,7 +425,9 @@ class ConfigEmulator:
         """A fresh result token for one run of ``rule``."""
         return self.state.issue_result_token(rule)
 
-    def evaluations(self, rule: str | None = None, token: str | None = None) -> list[StoredEvaluation]:
+    def evaluations(
+        self, rule: str | None = None, token: str | None = None
+    ) -> list[StoredEvaluation]:
         """The evaluations stored (of one rule, or last stored with one token)."""
         return self.state.evaluations(rule=rule, token=token)
 
@@ -402,35 +446,54 @@ class ConfigEmulator:
     def _secret(self, key_id: str) -> str:
         secret = self.credentials.get(key_id)
         if secret is None:
-            raise EmulatorError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
+            raise EmulatorError(
+                404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."
+            )
         return secret
 
     def _check_token(self, key_id: str, token: str | None) -> None:
         wanted = self.security_tokens.get(key_id)
         if wanted is None and token:
-            raise EmulatorError(400, "InvalidSecurityToken.MismatchWithAccessKey",
-                                "A security token was sent with a long-term access key.")
+            raise EmulatorError(
+                400,
+                "InvalidSecurityToken.MismatchWithAccessKey",
+                "A security token was sent with a long-term access key.",
+            )
         if wanted is not None and token != wanted:
-            raise EmulatorError(400, "InvalidSecurityToken.Malformed" if token else "MissingSecurityToken",
-                                "The security token is missing or invalid.")
+            raise EmulatorError(
+                400,
+                "InvalidSecurityToken.Malformed" if token else "MissingSecurityToken",
+                "The security token is missing or invalid.",
+            )
 
     def _check_time_and_nonce(self, timestamp: str | None, nonce: str | None) -> None:
         if not timestamp:
             raise EmulatorError(400, "MissingTimestamp", "Timestamp is mandatory for this action.")
         when = _parse_time(timestamp)
         if when is None:
-            raise EmulatorError(400, "InvalidTimeStamp.Format", "Specified time stamp is not valid.")
+            raise EmulatorError(
+                400, "InvalidTimeStamp.Format", "Specified time stamp is not valid."
+            )
         if abs(self.clock() - when) > MAX_CLOCK_SKEW_SECONDS:
-            raise EmulatorError(400, "InvalidTimeStamp.Expired",
-                                "Specified time stamp or date value is expired.")
+            raise EmulatorError(
+                400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."
+            )
         if not nonce:
             raise EmulatorError(400, "MissingSignatureNonce", "SignatureNonce is mandatory.")
         if not self.state.use_nonce(nonce):
-            raise EmulatorError(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
+            raise EmulatorError(
+                400, "SignatureNonceUsed", "Specified signature nonce was used already."
+            )
 
     def _authenticate(
-        self, method: str, path: str, query: str, headers: Any, body: bytes,
-        params: dict[str, str], version: str,
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Any,
+        body: bytes,
+        params: dict[str, str],
+        version: str,
     ) -> str:
         """Verify the request; returns the signature version used (``v3``/``v2``)."""
         authorization = headers.get("Authorization")
@@ -443,7 +506,9 @@ class ConfigEmulator:
         else:
             raise EmulatorError(400, "IncompleteSignature", "The request signature is missing.")
         if version != API_VERSION:
-            raise EmulatorError(400, "InvalidVersion", f"Specified version {version!r} is not valid.")
+            raise EmulatorError(
+                400, "InvalidVersion", f"Specified version {version!r} is not valid."
+            )
         return scheme
 
     def _authenticate_v3(
@@ -451,31 +516,51 @@ class ConfigEmulator:
     ) -> None:
         parsed = parse_v3_authorization(authorization)
         if parsed is None:
-            raise EmulatorError(400, "IncompleteSignature",
-                                f"Authorization must be {V3_ALGORITHM} Credential=...,SignedHeaders=...,Signature=...")
+            raise EmulatorError(
+                400,
+                "IncompleteSignature",
+                f"Authorization must be {V3_ALGORITHM} Credential=...,SignedHeaders=...,Signature=...",
+            )
         key_id, names, signature = parsed
         secret = self._secret(key_id)
         lowered = {k.lower(): v for k, v in headers.items()}
-        for required in ("host", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256", "x-acs-action"):
+        for required in (
+            "host",
+            "x-acs-date",
+            "x-acs-signature-nonce",
+            "x-acs-content-sha256",
+            "x-acs-action",
+        ):
             if required not in names:
                 raise EmulatorError(400, "IncompleteSignature", f"header {required} must be signed")
         if "x-acs-security-token" in lowered and "x-acs-security-token" not in names:
-            raise EmulatorError(400, "IncompleteSignature", "header x-acs-security-token must be signed")
+            raise EmulatorError(
+                400, "IncompleteSignature", "header x-acs-security-token must be signed"
+            )
         signed = {}
         for name in names:
             if name not in lowered:
                 raise EmulatorError(400, "IncompleteSignature", f"signed header {name} is missing")
             signed[name] = lowered[name]
         if hash_payload(body) != lowered["x-acs-content-sha256"]:
-            raise EmulatorError(400, "SignatureDoesNotMatch", "x-acs-content-sha256 does not match the body.")
+            raise EmulatorError(
+                400, "SignatureDoesNotMatch", "x-acs-content-sha256 does not match the body."
+            )
         query_params = dict(parse_qsl(query, keep_blank_values=True))
         expected, _ = v3_signature(
-            method=method, path=path or "/", query=query_params, signed_headers=signed,
-            hashed_payload=lowered["x-acs-content-sha256"], access_key_secret=secret,
+            method=method,
+            path=path or "/",
+            query=query_params,
+            signed_headers=signed,
+            hashed_payload=lowered["x-acs-content-sha256"],
+            access_key_secret=secret,
         )
         if expected != signature:
-            raise EmulatorError(400, "SignatureDoesNotMatch",
-                                "Specified signature is not matched with our calculation.")
+            raise EmulatorError(
+                400,
+                "SignatureDoesNotMatch",
+                "Specified signature is not matched with our calculation.",
+            )
         self._check_token(key_id, lowered.get("x-acs-security-token"))
         self._check_time_and_nonce(lowered.get("x-acs-date"), lowered.get("x-acs-signature-nonce"))
 
@@ -483,10 +568,15 @@ class ConfigEmulator:
         key_id = params.get("AccessKeyId", "")
         secret = self._secret(key_id)
         if params.get("SignatureMethod") != "HMAC-SHA1" or params.get("SignatureVersion") != "1.0":
-            raise EmulatorError(400, "InvalidSignatureMethod", "only HMAC-SHA1 / 1.0 is supported for V2")
+            raise EmulatorError(
+                400, "InvalidSignatureMethod", "only HMAC-SHA1 / 1.0 is supported for V2"
+            )
         if v2_signature(method, params, secret) != params["Signature"]:
-            raise EmulatorError(400, "SignatureDoesNotMatch",
-                                "Specified signature is not matched with our calculation.")
+            raise EmulatorError(
+                400,
+                "SignatureDoesNotMatch",
+                "Specified signature is not matched with our calculation.",
+            )
         self._check_token(key_id, params.get("SecurityToken"))
         self._check_time_and_nonce(params.get("Timestamp"), params.get("SignatureNonce"))
 
@@ -502,24 +592,37 @@ class ConfigEmulator:
     def _put_evaluations(self, params: Mapping[str, str]) -> dict[str, Any]:
         token = params.get("ResultToken", "")
         if not token:
-            raise EmulatorError(400, "MissingResultToken", "ResultToken is mandatory for this action.")
+            raise EmulatorError(
+                400, "MissingResultToken", "ResultToken is mandatory for this action."
+            )
         raw = params.get("Evaluations")
         if raw is None:
-            raise EmulatorError(400, "MissingEvaluations", "Evaluations is mandatory for this action.")
+            raise EmulatorError(
+                400, "MissingEvaluations", "Evaluations is mandatory for this action."
+            )
         try:
             evaluations = json.loads(raw)
         except ValueError:
-            raise EmulatorError(400, "InvalidParameter.Evaluations", "Evaluations is not valid JSON.") from None
+            raise EmulatorError(
+                400, "InvalidParameter.Evaluations", "Evaluations is not valid JSON."
+            ) from None
         if not isinstance(evaluations, list):
-            raise EmulatorError(400, "InvalidParameter.Evaluations", "Evaluations must be a JSON array.")
+            raise EmulatorError(
+                400, "InvalidParameter.Evaluations", "Evaluations must be a JSON array."
+            )
         if len(evaluations) > self.max_evaluations_per_call:
-            raise EmulatorError(400, "InvalidParameter.Evaluations",
-                                f"at most {self.max_evaluations_per_call} evaluations per call.")
+            raise EmulatorError(
+                400,
+                "InvalidParameter.Evaluations",
+                f"at most {self.max_evaluations_per_call} evaluations per call.",
+            )
         for index, evaluation in enumerate(evaluations):
             _validate_evaluation(index, evaluation)
         delete_text = params.get("DeleteMode", "false").lower()
         if delete_text not in ("true", "false"):
-            raise EmulatorError(400, "InvalidParameter.DeleteMode", "DeleteMode must be true or false.")
+            raise EmulatorError(
+                400, "InvalidParameter.DeleteMode", "DeleteMode must be true or false."
+            )
         self.state.store(token, evaluations, delete_text == "true")
         return {"RequestId": _request_id(), "Result": True}
 
@@ -527,22 +630,30 @@ class ConfigEmulator:
         for name in ("ResourceId", "ResourceType", "Region"):
             if not params.get(name):
                 raise EmulatorError(400, f"Missing{name}", f"{name} is mandatory for this action.")
-        resource = self.state.get_resource(params["ResourceType"], params["ResourceId"], params["Region"])
+        resource = self.state.get_resource(
+            params["ResourceType"], params["ResourceId"], params["Region"]
+        )
         if resource is None:
             raise EmulatorError(404, "ResourceNotExists", "The specified resource does not exist.")
-        return {"RequestId": _request_id(),
-                "DiscoveredResourceDetail": resource_to_api(resource, with_configuration=True)}
+        return {
+            "RequestId": _request_id(),
+            "DiscoveredResourceDetail": resource_to_api(resource, with_configuration=True),
+        }
 
     def _list_discovered_resources(self, params: Mapping[str, str]) -> dict[str, Any]:
         try:
             size = int(params.get("MaxResults", ""))
         except ValueError:
-            raise EmulatorError(400, "Invalid.MaxResults.Value", "MaxResults must be 1..100.") from None
+            raise EmulatorError(
+                400, "Invalid.MaxResults.Value", "MaxResults must be 1..100."
+            ) from None
         if not 1 <= size <= 100:
             raise EmulatorError(400, "Invalid.MaxResults.Value", "MaxResults must be 1..100.")
         deleted_text = params.get("ResourceDeleted", "1")
         if deleted_text not in ("0", "1"):
-            raise EmulatorError(400, "Invalid.ResourceDeleted.Value", "ResourceDeleted must be 0 or 1.")
+            raise EmulatorError(
+                400, "Invalid.ResourceDeleted.Value", "ResourceDeleted must be 0 or 1."
+            )
         types = [t for t in params.get("ResourceTypes", "").split(",") if t] or None
         regions = {r for r in params.get("Regions", "").split(",") if r} or None
         cursor = (0, 0)
@@ -551,7 +662,9 @@ class ConfigEmulator:
                 first, second = params["NextToken"].split(".")
                 cursor = (int(first), int(second))
             except ValueError:
-                raise EmulatorError(400, "Invalid.NextToken.Value", "NextToken is not valid.") from None
+                raise EmulatorError(
+                    400, "Invalid.NextToken.Value", "NextToken is not valid."
+                ) from None
         found, following, total = self.state.page(types, regions, deleted_text == "0", cursor, size)
         return {
             "RequestId": _request_id(),
@@ -572,17 +685,30 @@ def _validate_evaluation(index: int, evaluation: Any) -> None:
         raise EmulatorError(400, "InvalidParameter.Evaluations", f"{where} must be an object.")
     for field in REQUIRED_EVALUATION_FIELDS:
         if evaluation.get(field) in (None, "") and field != "complianceRegionId":
-            raise EmulatorError(400, "InvalidParameter.Evaluations", f"{where}.{field} is required.")
+            raise EmulatorError(
+                400, "InvalidParameter.Evaluations", f"{where}.{field} is required."
+            )
         if field not in evaluation:
-            raise EmulatorError(400, "InvalidParameter.Evaluations", f"{where}.{field} is required.")
+            raise EmulatorError(
+                400, "InvalidParameter.Evaluations", f"{where}.{field} is required."
+            )
     if evaluation["complianceType"] not in COMPLIANCE_TYPES:
-        raise EmulatorError(400, "InvalidParameter.ComplianceType",
-                            f"{where}.complianceType {evaluation['complianceType']!r} is not one of "
-                            + ", ".join(sorted(COMPLIANCE_TYPES)) + ".")
+        raise EmulatorError(
+            400,
+            "InvalidParameter.ComplianceType",
+            f"{where}.complianceType {evaluation['complianceType']!r} is not one of "
+            + ", ".join(sorted(COMPLIANCE_TYPES))
+            + ".",
+        )
     stamp = evaluation["orderingTimestamp"]
     if isinstance(stamp, bool) or not isinstance(stamp, int):
-        raise EmulatorError(400, "InvalidParameter.Evaluations",
-                            f"{where}.orderingTimestamp must be an integer (epoch ms).")
+        raise EmulatorError(
+            400,
+            "InvalidParameter.Evaluations",
+            f"{where}.orderingTimestamp must be an integer (epoch ms).",
+        )
     annotation = evaluation.get("annotation", "")
     if not isinstance(annotation, str):
-        raise EmulatorError(400, "InvalidParameter.Evaluations", f"{where}.annotation must be a string.")
+        raise EmulatorError(
+            400, "InvalidParameter.Evaluations", f"{where}.annotation must be a string."
+        )

@@ -132,7 +132,9 @@ class EmulatorState:
     ) -> tuple[list[Resource], tuple[int, int] | None, int]:
         """One page: (resources, next cursor or None, total matching count)."""
         with self.lock:
-            type_order = sorted(self._by_type) if not types else [t for t in types if t in self._by_type]
+            type_order = (
+                sorted(self._by_type) if not types else [t for t in types if t in self._by_type]
+            )
             found: list[Resource] = []
             type_index, position = cursor
             while type_index < len(type_order) and len(found) < size:
@@ -148,8 +150,10 @@ class EmulatorState:
                 if position >= len(keys):
                     type_index, position = type_index + 1, 0
             more = type_index < len(type_order)
-            return found, (type_index, position) if more else None, self._total(
-                type_order, regions, deleted
+            return (
+                found,
+                (type_index, position) if more else None,
+                self._total(type_order, regions, deleted),
             )
 
     def _total(self, type_order: list[str], regions: set[str] | None, deleted: bool) -> int:
@@ -190,10 +194,15 @@ class EmulatorState:
                 for key in [k for k, v in table.items() if v.result_token != token]:
                     del table[key]
 
-    def evaluations(self, rule: str | None = None, token: str | None = None) -> list[StoredEvaluation]:
+    def evaluations(
+        self, rule: str | None = None, token: str | None = None
+    ) -> list[StoredEvaluation]:
         """Stored evaluations, optionally of one rule or last stored with one token."""
         with self.lock:
-            tables = [self._stored.get(rule, {})] if rule is not None else list(self._stored.values())
+            empty: OrderedDict[ResourceKey, StoredEvaluation] = OrderedDict()
+            tables = (
+                [self._stored.get(rule, empty)] if rule is not None else list(self._stored.values())
+            )
             found = [s for table in tables for s in table.values()]
         if token is not None:
             found = [s for s in found if s.result_token == token]

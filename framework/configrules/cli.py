@@ -1,0 +1,318 @@
+"""The ``configrules`` command.
+
+Exit codes: 0 success; 1 non-compliant resources found with ``--fail-on``;
+2 usage or input error (one clear line, no traceback unless ``--debug``).
+Heavy modules are imported inside the commands so ``configrules --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from ._models import Resource
+    from ._rules import Rule
+
+__all__ = ["main"]
+
+EXIT_NON_COMPLIANT = 1
+EXIT_USAGE = 2
+
+
+class _Group(click.Group):
+    """Turns configrules errors into one line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from .errors import ConfigRulesError
+
+        try:
+            return super().invoke(ctx)
+        except (ConfigRulesError, OSError, ValueError) as exc:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(EXIT_USAGE)
+
+
+@click.group(cls=_Group)
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.version_option(package_name="configrules", prog_name="configrules")
+def main(debug: bool) -> None:
+    """Write, test and run Alibaba Cloud Config custom rules."""
+
+
+def _resolve(name: str, rules_module: str | None) -> Rule:
+    from .fc import resolve_rule
+
+    if rules_module and ":" not in name:
+        return resolve_rule(f"{rules_module}:{name}")
+    return resolve_rule(name)
+
+
+@main.command("list")
+@click.option("--rules", "rules_module", help="A module to list rules from instead of plugins.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_rules(rules_module: str | None, as_json: bool) -> None:
+    """List the rules available (from installed plugins, or --rules MODULE)."""
+    from ._registry import RuleRegistry
+    from ._rules import Rule
+
+    if rules_module:
+        import importlib
+
+        module = importlib.import_module(rules_module)
+        registry = RuleRegistry()
+        for value in vars(module).values():
+            if isinstance(value, Rule) and value.name not in registry:
+                registry.register(value, source=rules_module)
+    else:
+        from ._plugins import load_registry
+
+        registry = load_registry()
+    rows: list[dict[str, Any]] = [
+        {
+            "name": r.name,
+            "resourceTypes": list(r.resource_types),
+            "description": r.description,
+            "parameters": r.parameters.describe(),
+            "source": registry.source_of(r.name),
+            "importPath": r.source,
+        }
+        for r in registry
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    if not rows:
+        click.echo("no rules found (install a rule plugin, or use --rules MODULE)")
+        return
+    for row in rows:
+        click.echo(f"{row['name']}  [{row['source']}]")
+        click.echo(f"  {row['description']}")
+        click.echo(f"  types: {', '.join(row['resourceTypes'])}")
+        for p in row["parameters"]:
+            default = "required" if p["required"] else f"default {p['default']!r}"
+            click.echo(f"  param {p['name']}: {p['type']} ({default})")
+
+
+@main.command()
+def plugins() -> None:
+    """List loaded plugins, and those that failed or were blocked, with why."""
+    from ._plugins import make_plugin_manager
+
+    loaded = make_plugin_manager()
+    for name in loaded.loaded:
+        click.echo(f"loaded   {name}")
+    for name in loaded.blocked:
+        click.echo(f"blocked  {name} (CONFIGRULES_DISABLE_PLUGINS)")
+    for failure in loaded.failed:
+        click.echo(f"FAILED   {failure.name}: {failure.cause}")
+
+
+def _parameters(pairs: tuple[str, ...], parameters_file: str | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if parameters_file:
+        data = json.loads(Path(parameters_file).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise click.BadParameter("must hold a JSON object", param_hint="--parameters-file")
+        values.update({k: str(v) for k, v in data.items()})
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--parameter")
+        values[key] = value
+    return values
+
+
+def _items(paths: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
+    """(where, item) for every configuration item in the files, streamed."""
+    for raw in paths:
+        path = Path(raw)
+        files = (
+            sorted(p for p in path.rglob("*") if p.suffix in (".json", ".jsonl"))
+            if path.is_dir()
+            else [path]
+        )
+        for file in files:
+            if file.suffix == ".jsonl":
+                with file.open(encoding="utf-8") as handle:
+                    for number, line in enumerate(handle, 1):
+                        if line.strip():
+                            try:
+                                yield f"{file}:{number}", json.loads(line)
+                            except ValueError as exc:
+                                raise click.ClickException(
+                                    f"{file}: line {number} is not valid JSON ({exc})"
+                                ) from None
+                continue
+            try:
+                document = json.loads(file.read_text(encoding="utf-8"))
+            except ValueError as exc:
+                raise click.ClickException(f"{file}: not valid JSON ({exc})") from None
+            from .emulator._state import _items_of
+
+            for item in _items_of(document):
+                yield str(file), item
+
+
+def _resources(paths: tuple[str, ...]) -> Iterator[Resource]:
+    from ._events import resource_from_item
+    from .errors import EventError
+
+    for where, item in _items(paths):
+        try:
+            yield resource_from_item(item)
+        except EventError as exc:
+            raise click.ClickException(f"{where}: {exc}") from None
+
+
+@main.command()
+@click.argument("rule_name", metavar="RULE")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--rules", "rules_module", help="Module holding RULE (else plugins / import path).")
+@click.option("-p", "--parameter", "pairs", multiple=True, help="KEY=VALUE rule parameter.")
+@click.option("--parameters-file", type=click.Path(exists=True), help="JSON object of parameters.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["non-compliant", "never"]),
+    default="never",
+    help="Exit 1 when a resource is NON_COMPLIANT.",
+)
+def run(
+    rule_name: str,
+    paths: tuple[str, ...],
+    rules_module: str | None,
+    pairs: tuple[str, ...],
+    parameters_file: str | None,
+    fmt: str,
+    fail_on: str,
+) -> None:
+    """Evaluate configuration items from files (JSON, JSONL, directories); submits nothing."""
+    from collections import Counter
+
+    from ._engine import Evaluator
+
+    rule = _resolve(rule_name, rules_module)
+    evaluator = Evaluator(rule, parameters=_parameters(pairs, parameters_file))
+    counts: Counter[str] = Counter()
+    collected = []
+    for evaluation in evaluator.evaluate(_resources(paths)):
+        counts[evaluation.compliance.value] += 1
+        if fmt == "jsonl":
+            click.echo(json.dumps(evaluation.to_api(), ensure_ascii=False))
+        else:
+            collected.append(evaluation)
+    if fmt == "json":
+        click.echo(json.dumps([e.to_api() for e in collected], indent=2, ensure_ascii=False))
+    elif fmt == "table":
+        for e in collected:
+            click.echo(
+                f"{e.resource_id:<32} {e.resource_type:<28} {e.compliance.value:<17} {e.annotation}"
+            )
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing evaluated"
+    click.echo(f"{sum(counts.values())} evaluation(s): {summary}", err=True)
+    for failure in evaluator.failures:
+        click.echo(f"rule failed: {failure.describe()}", err=True)
+    if evaluator.raising_failures:
+        sys.exit(EXIT_USAGE)
+    if fail_on == "non-compliant" and counts["NON_COMPLIANT"]:
+        sys.exit(EXIT_NON_COMPLIANT)
+
+
+@main.command()
+@click.argument("rule_name", metavar="RULE")
+@click.argument("event_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--rules", "rules_module", help="Module holding RULE (else plugins / import path).")
+@click.option("--local", is_flag=True, help="Submit to an embedded emulator started for this call.")
+@click.option(
+    "--endpoint", envvar="CONFIGRULES_ENDPOINT", help="Cloud Config endpoint (host or URL)."
+)
+@click.option("--signature", type=click.Choice(["v3", "v2"]), default=None)
+def invoke(
+    rule_name: str,
+    event_file: str,
+    rules_module: str | None,
+    local: bool,
+    endpoint: str | None,
+    signature: str | None,
+) -> None:
+    """Run the whole Function Compute pipeline on EVENT_FILE.
+
+    With --local, against an embedded emulator (then prints what it received);
+    otherwise against --endpoint / CONFIGRULES_ENDPOINT with credentials from
+    the environment or the CLI profile. Refuses to guess between the two.
+    """
+    from .fc import make_handler
+
+    rule = _resolve(rule_name, rules_module)
+    raw = Path(event_file).read_bytes()
+    if local:
+        from ._credentials import Credentials
+        from .emulator import ConfigEmulator
+
+        with ConfigEmulator({"local": "local-secret"}) as emulator:
+            handler = make_handler(
+                rule,
+                credentials=Credentials("local", "local-secret"),
+                endpoint=emulator.endpoint,
+                signature_version=signature,
+            )
+            summary = handler(raw, None)
+            received = [dict(s.evaluation) for s in emulator.evaluations()]
+        click.echo(
+            json.dumps(
+                {"summary": summary, "emulatorReceived": received}, indent=2, ensure_ascii=False
+            )
+        )
+        return
+    if not endpoint:
+        raise click.UsageError(
+            "choose where to submit: --local for the embedded emulator, or --endpoint "
+            "(or CONFIGRULES_ENDPOINT) for Cloud Config itself; nothing was submitted"
+        )
+    handler = make_handler(rule, endpoint=endpoint, signature_version=signature)
+    click.echo(json.dumps(handler(raw, None), indent=2))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8999, show_default=True, type=int)
+@click.option(
+    "--credential",
+    "credentials",
+    multiple=True,
+    metavar="ID:SECRET",
+    help="An accepted access key (repeatable); default testid:testsecret.",
+)
+@click.option("--inventory", type=click.Path(exists=True), help="JSON/JSONL file or directory.")
+def emulator(host: str, port: int, credentials: tuple[str, ...], inventory: str | None) -> None:
+    """Serve the local Cloud Config emulator until interrupted."""
+    from .emulator import ConfigEmulator
+
+    accepted = {}
+    for pair in credentials or ("testid:testsecret",):
+        key, sep, secret = pair.partition(":")
+        if not sep or not key or not secret:
+            raise click.BadParameter(
+                f"expected ID:SECRET, got {key!r}:…", param_hint="--credential"
+            )
+        accepted[key] = secret
+    server = ConfigEmulator(accepted, host=host, port=port, inventory=inventory)
+    server.start()
+    click.echo(
+        f"configrules emulator serving on {server.endpoint} "
+        f"({server.state.resource_count()} resources); Ctrl-C to stop",
+        err=True,
+    )
+    click.echo(server.endpoint)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        server.stop()

@@ -1,0 +1,150 @@
+"""The configrules command, through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from configrules.cli import main
+
+EVENTS = Path(__file__).parent.parent / "example_rules" / "events"
+
+
+def invoke(*args: str, **kwargs: Any) -> Any:
+    return CliRunner().invoke(main, list(args), **kwargs)
+
+
+def test_help_and_version() -> None:
+    assert invoke("--help").exit_code == 0
+    assert "configrules" in invoke("--version").output
+
+
+def test_list_shows_plugin_rules() -> None:
+    result = invoke("list")
+    assert result.exit_code == 0
+    assert "ecs_instance_no_public_ip  [example]" in result.output
+    assert "param dangerousActions: list[str] (required)" in result.output
+    rows = json.loads(invoke("list", "--json").output)
+    assert {r["name"] for r in rows} >= {"required_tags", "oss_bucket_not_public"}
+
+
+def test_list_from_module() -> None:
+    result = invoke("list", "--rules", "configrules_example_rules.oss", "--json")
+    assert [r["name"] for r in json.loads(result.output)] == [
+        "oss_bucket_encrypted",
+        "oss_bucket_not_public",
+    ]
+
+
+def test_plugins() -> None:
+    result = invoke("plugins")
+    assert "loaded   exemptions" in result.output and "loaded   example" in result.output
+
+
+def test_run_table_and_fail_on() -> None:
+    result = invoke("run", "oss_bucket_not_public", str(EVENTS), "--fail-on", "non-compliant")
+    assert result.exit_code == 1
+    assert "NON_COMPLIANT" in result.output
+    ok = invoke(
+        "run",
+        "oss_bucket_not_public",
+        str(EVENTS / "oss-bucket-private-unencrypted.json"),
+        "--fail-on",
+        "non-compliant",
+    )
+    assert ok.exit_code == 0
+
+
+def test_run_json_jsonl_and_parameters(tmp_path: Path) -> None:
+    lines = tmp_path / "items.jsonl"
+    lines.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "resourceId": f"d-{i}",
+                    "resourceType": "ACS::ECS::Disk",
+                    "regionId": "r",
+                    "configuration": json.dumps({"Encrypted": True, "KMSKeyId": "k" if i else ""}),
+                }
+            )
+            for i in range(3)
+        )
+        + "\n"
+    )
+    out = invoke(
+        "run", "ecs_disk_encrypted", str(lines), "--format", "jsonl", "-p", "requireKmsKey=true"
+    )
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["complianceType"] for r in rows] == ["NON_COMPLIANT", "COMPLIANT", "COMPLIANT"]
+    params = tmp_path / "p.json"
+    params.write_text('{"requireKmsKey": "false"}')
+    out = invoke(
+        "run",
+        "ecs_disk_encrypted",
+        str(lines),
+        "--format",
+        "json",
+        "--parameters-file",
+        str(params),
+    )
+    assert all(r["complianceType"] == "COMPLIANT" for r in json.loads(out.stdout))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "no_such_rule", str(EVENTS)], "no rule named 'no_such_rule'"),
+        (["run", "ecs_disk_encrypted", "/no/such/file"], "does not exist"),
+        (
+            ["run", "ecs_disk_encrypted", str(EVENTS), "-p", "requireKmsKey=perhaps"],
+            "requireKmsKey",
+        ),
+        (["run", "ecs_disk_encrypted", str(EVENTS), "-p", "novalue"], "KEY=VALUE"),
+        (["invoke", "ecs_disk_encrypted", str(EVENTS / "ecs-disk-unencrypted.json")], "--local"),
+    ],
+)
+def test_errors_are_one_clear_line(args: list[str], message: str) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_invalid_json_line_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"resourceId": "a", "resourceType": "ACS::ECS::Disk"}\n{oops\n')
+    result = invoke("run", "ecs_disk_encrypted", str(bad))
+    assert result.exit_code == 1 or result.exit_code == 2
+    assert "line 2 is not valid JSON" in result.output
+
+
+def test_invoke_local_prints_what_was_submitted() -> None:
+    result = invoke(
+        "invoke",
+        "ecs_instance_no_public_ip",
+        str(EVENTS / "ecs-instance-public-ip.json"),
+        "--local",
+    )
+    assert result.exit_code == 0, result.output
+    output = json.loads(result.output)
+    assert output["summary"]["counts"] == {"NON_COMPLIANT": 1}
+    assert output["emulatorReceived"][0]["complianceResourceId"] == "i-bp12g4xbl4i0brkn****"
+
+
+def test_invoke_against_an_endpoint(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "testid")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "testsecret")
+    result = invoke(
+        "invoke",
+        "ecs_instance_no_public_ip",
+        str(EVENTS / "ecs-instance-public-ip.json"),
+        "--endpoint",
+        emulator.endpoint,
+    )
+    assert result.exit_code == 0, result.output
+    assert len(emulator.evaluations()) == 1
+    assert "testsecret" not in result.output
