@@ -148,3 +148,35 @@ def test_invoke_against_an_endpoint(emulator: Any, monkeypatch: pytest.MonkeyPat
     assert result.exit_code == 0, result.output
     assert len(emulator.evaluations()) == 1
     assert "testsecret" not in result.output
+
+
+def test_plugin_cli_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    import click
+
+    from configrules import _plugins
+    from configrules.hookspecs import hookimpl
+
+    @click.command("hello")
+    def hello() -> None:
+        click.echo("hello from a plugin")
+
+    module = types.ModuleType("cli_plugin")
+    module.configrules_cli_commands = hookimpl(lambda: [hello])  # type: ignore[attr-defined]
+    original = _plugins.make_plugin_manager
+    monkeypatch.setattr(
+        _plugins, "make_plugin_manager", lambda **kw: original(plugins=[module], **kw)
+    )
+    assert invoke("hello").output == "hello from a plugin\n"
+    assert "hello" in invoke("--help").output
+
+
+def test_testing_exports_fixture_types() -> None:
+    from configrules import testing
+    from configrules.emulator import ConfigEmulator
+
+    assert testing.ConfigEmulator is ConfigEmulator
+    assert testing.RunRule is not None and testing.MakeResource is not None
+    with pytest.raises(AttributeError):
+        _ = testing.nothing  # type: ignore[attr-defined]

@@ -26,7 +26,32 @@ EXIT_USAGE = 2
 
 
 class _Group(click.Group):
-    """Turns configrules errors into one line and exit code 2."""
+    """Turns configrules errors into one line and exit code 2; adds plugins' commands.
+
+    Plugin commands (hook ``configrules_cli_commands``) are looked up only when a
+    name is not a built-in command or when commands are listed, so running a
+    built-in command never scans plugins.
+    """
+
+    def _plugin_commands(self) -> dict[str, click.Command]:
+        from ._plugins import make_plugin_manager
+
+        commands: dict[str, click.Command] = {}
+        loaded = make_plugin_manager()
+        for group in loaded.manager.hook.configrules_cli_commands():
+            for command in group or ():
+                if command.name and command.name not in self.commands:
+                    commands[command.name] = command
+        return commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._plugin_commands()))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            command = self._plugin_commands().get(cmd_name)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         from .errors import ConfigRulesError

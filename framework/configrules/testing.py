@@ -10,17 +10,24 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ._credentials import Credentials
 from ._models import Compliance, Evaluation, Resource
 from ._rules import Rule
 
+if TYPE_CHECKING:
+    from .emulator import ConfigEmulator
+
 __all__ = [
     "DEFAULT_ACCOUNT",
     "DEFAULT_REGION",
+    "ConfigEmulator",
+    "MakeEvent",
+    "MakeResource",
     "RunResult",
+    "RunRule",
     "assert_compliance",
     "make_event",
     "make_resource",
@@ -317,3 +324,20 @@ def assert_compliance(
             )
     if problems:
         raise AssertionError("evaluation mismatch:\n  " + "\n  ".join(problems))
+
+
+#: Types of the pytest plugin's fixtures, for annotations in your tests::
+#:
+#:     def test_x(run_rule: RunRule, make_resource: MakeResource) -> None: ...
+MakeResource = Callable[..., Resource]
+MakeEvent = Callable[..., bytes]
+RunRule = Callable[..., RunResult]
+
+
+def __getattr__(name: str) -> Any:
+    # ConfigEmulator is re-exported lazily: importing this module stays cheap.
+    if name == "ConfigEmulator":
+        from .emulator import ConfigEmulator
+
+        return ConfigEmulator
+    raise AttributeError(f"module 'configrules.testing' has no attribute {name!r}")
