@@ -180,3 +180,41 @@ def test_testing_exports_fixture_types() -> None:
     assert testing.RunRule is not None and testing.MakeResource is not None
     with pytest.raises(AttributeError):
         _ = testing.nothing  # type: ignore[attr-defined]
+
+
+def test_emulator_command_serves_until_interrupted(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    import requests
+
+    (tmp_path / "inv.json").write_text(
+        json.dumps({"resourceId": "i-1", "resourceType": "ACS::ECS::Instance"})
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "configrules.cli",
+            "emulator",
+            "--port",
+            "0",
+            "--credential",
+            "me:mysecret",
+            "--inventory",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        endpoint = process.stdout.readline().strip()  # type: ignore[union-attr]
+        assert endpoint.startswith("http://127.0.0.1:")
+        answer = requests.get(endpoint + "/_emulator/evaluations", timeout=5)
+        assert answer.json() == {"Evaluations": []}
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=10)
+    assert "1 resources" in errors

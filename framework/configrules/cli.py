@@ -341,3 +341,7 @@ def emulator(host: str, port: int, credentials: tuple[str, ...], inventory: str 
         server.serve_forever()
     except KeyboardInterrupt:  # pragma: no cover - interactive
         server.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m configrules.cli`
+    main()
