@@ -101,13 +101,6 @@ def fuzz(session: nox.Session) -> None:
 
 
 @nox.session
-def bench(session: nox.Session) -> None:
-    """Run the benchmarks; writes a markdown table to stdout and benchmarks/results.md."""
-    _install_project(session, "test")
-    session.run("python", "benchmarks/run.py", *session.posargs)
-
-
-@nox.session
 def build(session: nox.Session) -> None:
     """Build the sdist and wheel of configrules and of example_rules."""
     session.install("build")
