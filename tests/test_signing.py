@@ -235,3 +235,26 @@ def test_v3_matches_official_sdk(
         secret,
     )
     assert ours == theirs
+
+
+def test_sign_rpc_request_dispatches_and_rejects_unknown_versions() -> None:
+    from configrules._signing import sign_rpc_request
+
+    common = {
+        "method": "POST",
+        "host": "h",
+        "action": "PutEvaluations",
+        "version": "2020-09-07",
+        "params": {"ResultToken": "t"},
+        "access_key_id": "id",
+        "access_key_secret": "s",
+        "security_token": None,
+        "timestamp": "2024-01-01T00:00:00Z",
+        "nonce": "n",
+    }
+    _, v3_headers, _ = sign_rpc_request("v3", **common)
+    assert v3_headers["Authorization"].startswith("ACS3-HMAC-SHA256 ")
+    v2_query, _, _ = sign_rpc_request("v2", **common)
+    assert v2_query["SignatureVersion"] == "1.0"
+    with pytest.raises(ValueError, match="'v4'"):
+        sign_rpc_request("v4", **common)

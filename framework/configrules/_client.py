@@ -37,7 +37,7 @@ from ._credentials import (
 from ._endpoints import resolve_endpoint
 from ._events import resource_from_item
 from ._models import Evaluation, Resource
-from ._signing import build_v2_request, build_v3_request, format_timestamp
+from ._signing import format_timestamp, sign_rpc_request
 from ._version import __version__
 from .errors import (
     AccountNotExistedError,
@@ -272,9 +272,10 @@ class ConfigClient:
         creds = self._credentials.get()
         if creds is None:  # a custom provider may say "none"
             raise ConfigRulesError(f"credentials provider {self._credentials!r} found nothing")
-        builder = build_v3_request if self.signature_version == "v3" else build_v2_request
-        common = dict(
+        query, headers, body = sign_rpc_request(
+            self.signature_version,
             method="POST",
+            host=self.host,
             action=action,
             version=API_VERSION,
             params=params,
@@ -284,10 +285,6 @@ class ConfigClient:
             timestamp=format_timestamp(time.time()),
             nonce=uuid.uuid4().hex,
         )
-        if builder is build_v3_request:
-            query, headers, body = build_v3_request(host=self.host, **common)  # type: ignore[arg-type]
-        else:
-            query, headers, body = build_v2_request(**common)  # type: ignore[arg-type]
         headers["User-Agent"] = self.user_agent
         headers["Accept"] = "application/json"
         try:

@@ -37,6 +37,7 @@ __all__ = [
     "hash_payload",
     "parse_v3_authorization",
     "percent_encode",
+    "sign_rpc_request",
     "v2_signature",
     "v2_string_to_sign",
     "v3_authorization",
@@ -254,3 +255,50 @@ def build_v3_request(
     headers = {k: v for k, v in signed.items() if k != "host"}
     headers["Authorization"] = authorization
     return query, headers, body
+
+
+def sign_rpc_request(
+    signature_version: str,
+    *,
+    method: str,
+    host: str,
+    action: str,
+    version: str,
+    params: Mapping[str, str],
+    access_key_id: str,
+    access_key_secret: str,
+    security_token: str | None,
+    timestamp: str,
+    nonce: str,
+) -> tuple[dict[str, str], dict[str, str], bytes]:
+    """Sign an RPC call with ``signature_version`` (``"v3"`` or ``"v2"``).
+
+    Returns:
+        ``(query, headers, body)`` as :func:`build_v3_request` / :func:`build_v2_request`.
+    """
+    if signature_version == "v3":
+        return build_v3_request(
+            method=method,
+            host=host,
+            action=action,
+            version=version,
+            params=params,
+            access_key_id=access_key_id,
+            access_key_secret=access_key_secret,
+            security_token=security_token,
+            timestamp=timestamp,
+            nonce=nonce,
+        )
+    if signature_version == "v2":
+        return build_v2_request(
+            method=method,
+            action=action,
+            version=version,
+            params=params,
+            access_key_id=access_key_id,
+            access_key_secret=access_key_secret,
+            security_token=security_token,
+            timestamp=timestamp,
+            nonce=nonce,
+        )
+    raise ValueError(f"signature_version must be 'v3' or 'v2', got {signature_version!r}")
