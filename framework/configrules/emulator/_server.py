@@ -684,11 +684,9 @@ def _validate_evaluation(index: int, evaluation: Any) -> None:
     if not isinstance(evaluation, dict):
         raise EmulatorError(400, "InvalidParameter.Evaluations", f"{where} must be an object.")
     for field in REQUIRED_EVALUATION_FIELDS:
-        if evaluation.get(field) in (None, "") and field != "complianceRegionId":
-            raise EmulatorError(
-                400, "InvalidParameter.Evaluations", f"{where}.{field} is required."
-            )
-        if field not in evaluation:
+        # Global resources have no region: complianceRegionId may be empty, not absent.
+        blank = evaluation.get(field) in (None, "") and field != "complianceRegionId"
+        if field not in evaluation or blank:
             raise EmulatorError(
                 400, "InvalidParameter.Evaluations", f"{where}.{field} is required."
             )
