@@ -13,14 +13,14 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
 from ._models import Resource, RuleEvent
 from .errors import EventError
 
-__all__ = ["parse_event", "parse_timestamp", "resource_from_item"]
+__all__ = ["items_in_document", "parse_event", "parse_timestamp", "resource_from_item"]
 
 _ITEM = "invokingEvent.configurationItem"
 
@@ -257,6 +257,28 @@ def resource_from_item(
         deleted=_deleted(_first(item, _DELETED_KEYS), f"{path}.resourceDeleted"),
         raw=item,
     )
+
+
+def items_in_document(document: Any) -> Iterator[Mapping[str, Any]]:
+    """The configuration items a JSON document holds, whatever its shape.
+
+    A list (of any of these), an FC event (its ``configurationItem``), a
+    ``GetDiscoveredResource`` answer (its ``DiscoveredResourceDetail``), or an
+    item itself. Files on disk and emulator inventories come in all of these.
+    """
+    if isinstance(document, list):
+        for entry in document:
+            yield from items_in_document(entry)
+    elif isinstance(document, dict):
+        invoking = document.get("invokingEvent")
+        if isinstance(invoking, dict):
+            item = invoking.get("configurationItem")
+            if isinstance(item, dict) and item:
+                yield item
+        elif "DiscoveredResourceDetail" in document:
+            yield document["DiscoveredResourceDetail"]
+        else:
+            yield document
 
 
 def _object(value: Any, path: str, *, allow_string: bool = True) -> dict[str, Any]:

@@ -180,9 +180,9 @@ def _items(paths: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
                 document = json.loads(file.read_text(encoding="utf-8"))
             except ValueError as exc:
                 raise click.ClickException(f"{file}: not valid JSON ({exc})") from None
-            from .emulator._state import _items_of
+            from ._events import items_in_document
 
-            for item in _items_of(document):
+            for item in items_in_document(document):
                 yield str(file), item
 
 

@@ -6,13 +6,13 @@ import json
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from .._events import resource_from_item
+from .._events import items_in_document, resource_from_item
 from .._models import Resource
 
 __all__ = ["EmulatorState", "RecordedRequest", "StoredEvaluation"]
@@ -112,7 +112,7 @@ class EmulatorState:
             with path.open(encoding="utf-8") as handle:
                 return self.add_resources(json.loads(line) for line in handle if line.strip())
         document = json.loads(path.read_text(encoding="utf-8"))
-        return self.add_resources(_items_of(document))
+        return self.add_resources(items_in_document(document))
 
     def get_resource(self, resource_type: str, resource_id: str, region: str) -> Resource | None:
         with self.lock:
@@ -233,22 +233,6 @@ class EmulatorState:
                 self._inventory.clear()
                 self._by_type.clear()
                 self._deleted_count = 0
-
-
-def _items_of(document: Any) -> Iterator[Mapping[str, Any]]:
-    if isinstance(document, list):
-        for entry in document:
-            yield from _items_of(entry)
-    elif isinstance(document, dict):
-        invoking = document.get("invokingEvent")
-        if isinstance(invoking, dict):  # an FC event: take its item
-            item = invoking.get("configurationItem")
-            if isinstance(item, dict) and item:
-                yield item
-        elif "DiscoveredResourceDetail" in document:
-            yield document["DiscoveredResourceDetail"]
-        else:
-            yield document
 
 
 def resource_to_api(resource: Resource, *, with_configuration: bool) -> dict[str, Any]:
