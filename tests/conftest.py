@@ -55,22 +55,22 @@ def ram_event() -> dict[str, Any]:
     return load_event("faq-ram-user-scheduled.en-US.json")
 
 
+# The project's own tests use the pytest plugin's emulator fixtures; these
+# settings fixtures add an STS key for the security-token tests.
 @pytest.fixture(scope="session")
-def _session_emulator() -> Any:
-    from configrules.emulator import ConfigEmulator
+def configrules_credentials() -> dict[str, str]:
+    return {"testid": "testsecret", "STS.sts": "stssecret"}
 
-    with ConfigEmulator(
-        {"testid": "testsecret", "STS.sts": "stssecret"},
-        security_tokens={"STS.sts": "the-sts-token"},
-    ) as emu:
-        yield emu
+
+@pytest.fixture(scope="session")
+def configrules_emulator_options() -> dict[str, Any]:
+    return {"security_tokens": {"STS.sts": "the-sts-token"}}
 
 
 @pytest.fixture
-def emulator(_session_emulator: Any) -> Any:
+def emulator(config_emulator: Any) -> Any:
     """The shared emulator, with state, inventory and faults reset for this test."""
-    _session_emulator.reset(inventory=True)
-    return _session_emulator
+    return config_emulator
 
 
 @pytest.fixture
