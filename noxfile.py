@@ -40,10 +40,32 @@ def _pytest(session: nox.Session, *args: str) -> None:
         session.error("pytest collected no tests: refusing to report that as a success")
 
 
+def _wheelhouse(session: nox.Session) -> str:
+    """Wheels for the tests of `configrules new` and `configrules package`.
+
+    Downloaded now, while the package registry is reachable, so that the tests
+    themselves never touch the network: the function's pure-Python
+    dependencies, and the build backend the scaffolded plugin names.
+    """
+    wheelhouse = str(Path(session.cache_dir) / "wheelhouse")
+    runtime = [
+        req for req in PYPROJECT["project"]["dependencies"] if not req.lower().startswith("click")
+    ]
+    pip = ["python", "-m", "pip", "download", "--quiet", "--disable-pip-version-check"]
+    session.run(
+        *pip, "--dest", wheelhouse, "--only-binary=:all:", "--platform", "any",
+        "--implementation", "py", "--abi", "none", *runtime,
+    )  # fmt: skip
+    # hatchling builds editable installs with the help of editables.
+    session.run(*pip, "--dest", wheelhouse, "hatchling>=1.21", "editables")
+    return wheelhouse
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite with coverage; fail under 90% line coverage of the package."""
     _install_project(session, "test")
+    session.env["CONFIGRULES_TEST_WHEELHOUSE"] = _wheelhouse(session)
     session.run("coverage", "erase")
     _pytest(session, *session.posargs)
     session.run("coverage", "combine", "--quiet", success_codes=[0, 1])

@@ -118,7 +118,7 @@ def test_invalid_json_line_is_named(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"resourceId": "a", "resourceType": "ACS::ECS::Disk"}\n{oops\n')
     result = invoke("run", "ecs_disk_encrypted", str(bad))
-    assert result.exit_code == 1 or result.exit_code == 2
+    assert result.exit_code == 2
     assert "line 2 is not valid JSON" in result.output
 
 
@@ -218,3 +218,65 @@ def test_emulator_command_serves_until_interrupted(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         _, errors = process.communicate(timeout=10)
     assert "1 resources" in errors
+
+
+def test_run_json_is_valid_when_empty_and_when_full(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    assert (
+        json.loads(invoke("run", "ecs_disk_encrypted", str(empty), "--format", "json").stdout) == []
+    )
+    full = invoke("run", "ecs_disk_encrypted", str(EVENTS), "--format", "json")
+    rows = json.loads(full.stdout)
+    assert len(rows) == 11 and {r["complianceType"] for r in rows} >= {"NOT_APPLICABLE"}
+
+
+def _run_in_a_terminal(args: list[str]) -> str:
+    """Run the CLI with stderr on a pseudo-terminal; return what the terminal showed."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    with subprocess.Popen(
+        [sys.executable, "-m", "configrules.cli", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+    ) as process:
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the pty closes (EIO) when the child exits
+                break
+            if not chunk:
+                break
+            shown += chunk
+    os.close(leader)
+    assert process.returncode == 0
+    return shown.decode(errors="replace")
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "openpty"), reason="needs a pty")
+def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    item = json.dumps(
+        {
+            "resourceId": "d-1",
+            "resourceType": "ACS::ECS::Disk",
+            "configuration": {"Encrypted": True},
+        }
+    )
+    export = tmp_path / "export.jsonl"
+    export.write_text((item + "\n") * 20_000)
+    on_terminal = _run_in_a_terminal(["run", "ecs_disk_encrypted", str(export), "--progress"])
+    assert "evaluating" in on_terminal and "100%" in on_terminal
+    # Small input: no bar by default, only the summary.
+    small = tmp_path / "small.jsonl"
+    small.write_text(item + "\n")
+    quiet = _run_in_a_terminal(["run", "ecs_disk_encrypted", str(small)])
+    assert "evaluating" not in quiet and "1 evaluation(s)" in quiet
+    # Not a terminal (CliRunner): never a bar, even when asked.
+    piped = invoke("run", "ecs_disk_encrypted", str(export), "--progress", "--format", "jsonl")
+    assert "evaluating" not in piped.stderr and piped.stdout.count("\n") == 20_000

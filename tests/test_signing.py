@@ -166,7 +166,12 @@ awkward_text = st.text(
     | st.sampled_from(list(" *~+/=&%?#:;,.-_!'()")),
     max_size=20,
 )
-params_strategy = st.dictionaries(awkward_text.filter(bool), awkward_text, max_size=6)
+# "Signature" is excluded: our V2 signer leaves a caller's Signature parameter
+# out of the string to sign (it is the output, per the V2 spec), while the SDK's
+# low-level helper signs whatever it is given. hypothesis found that difference.
+params_strategy = st.dictionaries(
+    awkward_text.filter(lambda name: bool(name) and name != "Signature"), awkward_text, max_size=6
+)
 
 
 @given(

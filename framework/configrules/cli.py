@@ -7,9 +7,10 @@ Heavy modules are imported inside the commands so ``configrules --help`` is inst
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,12 @@ __all__ = ["main"]
 
 EXIT_NON_COMPLIANT = 1
 EXIT_USAGE = 2
+
+
+class InputError(click.ClickException):
+    """A bad input file or line: one clear line and exit code 2."""
+
+    exit_code = EXIT_USAGE
 
 
 class _Group(click.Group):
@@ -155,46 +162,90 @@ def _parameters(pairs: tuple[str, ...], parameters_file: str | None) -> dict[str
     return values
 
 
-def _items(paths: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
-    """(where, item) for every configuration item in the files, streamed."""
+#: Inputs at least this large get a progress bar (when stderr is a terminal).
+PROGRESS_THRESHOLD_BYTES = 8 * 1024 * 1024
+
+
+def _input_files(paths: tuple[str, ...]) -> list[Path]:
+    files: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        files = (
-            sorted(p for p in path.rglob("*") if p.suffix in (".json", ".jsonl"))
-            if path.is_dir()
-            else [path]
-        )
-        for file in files:
-            if file.suffix == ".jsonl":
-                with file.open(encoding="utf-8") as handle:
-                    for number, line in enumerate(handle, 1):
-                        if line.strip():
-                            try:
-                                yield f"{file}:{number}", json.loads(line)
-                            except ValueError as exc:
-                                raise click.ClickException(
-                                    f"{file}: line {number} is not valid JSON ({exc})"
-                                ) from None
-                continue
-            try:
-                document = json.loads(file.read_text(encoding="utf-8"))
-            except ValueError as exc:
-                raise click.ClickException(f"{file}: not valid JSON ({exc})") from None
-            from ._events import items_in_document
-
-            for item in items_in_document(document):
-                yield str(file), item
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix in (".json", ".jsonl"))
+        else:
+            files.append(path)
+    return files
 
 
-def _resources(paths: tuple[str, ...]) -> Iterator[Resource]:
+def _items(
+    files: list[Path], advance: Callable[[int], None] = lambda size: None
+) -> Iterator[tuple[str, Any]]:
+    """(where, item) for every configuration item in the files, streamed.
+
+    JSON Lines files are read a line at a time (in bytes, so ``advance`` can
+    report progress cheaply); a million-line export is never held in memory.
+    """
+    from ._events import items_in_document
+
+    for file in files:
+        if file.suffix == ".jsonl":
+            with file.open("rb") as handle:
+                for number, line in enumerate(handle, 1):
+                    advance(len(line))
+                    if line.strip():
+                        try:
+                            yield f"{file}:{number}", json.loads(line)
+                        except ValueError as exc:
+                            raise InputError(
+                                f"{file}: line {number} is not valid JSON ({exc})"
+                            ) from None
+            continue
+        data = file.read_bytes()
+        advance(len(data))
+        try:
+            document = json.loads(data)
+        except ValueError as exc:
+            raise InputError(f"{file}: not valid JSON ({exc})") from None
+        for item in items_in_document(document):
+            yield str(file), item
+
+
+def _resources(items: Iterator[tuple[str, Any]]) -> Iterator[Resource]:
     from ._events import resource_from_item
     from .errors import EventError
 
-    for where, item in _items(paths):
+    for where, item in items:
         try:
             yield resource_from_item(item)
         except EventError as exc:
-            raise click.ClickException(f"{where}: {exc}") from None
+            raise InputError(f"{where}: {exc}") from None
+
+
+@contextlib.contextmanager
+def _progress(files: list[Path], wanted: bool | None) -> Iterator[Callable[[int], None]]:
+    """A byte-counting progress bar on stderr, or a no-op.
+
+    Shown when asked (``--progress``), or by default when the input is large
+    and stderr is a terminal, so pipes and CI logs never fill with bars.
+    """
+    total = sum(file.stat().st_size for file in files)
+    show = wanted if wanted is not None else total >= PROGRESS_THRESHOLD_BYTES
+    if not show or not sys.stderr.isatty():
+        yield lambda size: None
+        return
+    with click.progressbar(length=total, label="evaluating", file=sys.stderr) as bar:
+        pending = 0
+
+        def advance(size: int) -> None:
+            # Redrawing per line would cost more than parsing it; batch 1 MiB.
+            nonlocal pending
+            pending += size
+            if pending >= 1 << 20:
+                bar.update(pending)
+                pending = 0
+
+        yield advance
+        bar.update(pending)
 
 
 @main.command()
@@ -210,6 +261,11 @@ def _resources(paths: tuple[str, ...]) -> Iterator[Resource]:
     default="never",
     help="Exit 1 when a resource is NON_COMPLIANT.",
 )
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on stderr (default: when the input is large and stderr is a terminal).",
+)
 def run(
     rule_name: str,
     paths: tuple[str, ...],
@@ -218,6 +274,7 @@ def run(
     parameters_file: str | None,
     fmt: str,
     fail_on: str,
+    progress: bool | None,
 ) -> None:
     """Evaluate configuration items from files (JSON, JSONL, directories); submits nothing."""
     from collections import Counter
@@ -227,20 +284,29 @@ def run(
     rule = _resolve(rule_name, rules_module)
     evaluator = Evaluator(rule, parameters=_parameters(pairs, parameters_file))
     counts: Counter[str] = Counter()
-    collected = []
-    for evaluation in evaluator.evaluate(_resources(paths)):
-        counts[evaluation.compliance.value] += 1
-        if fmt == "jsonl":
-            click.echo(json.dumps(evaluation.to_api(), ensure_ascii=False))
-        else:
-            collected.append(evaluation)
+    files = _input_files(paths)
+    # Every format streams: one line per evaluation as it is made. Written
+    # without click.echo, which flushes on every call.
+    out = sys.stdout
+    separator = "[\n" if fmt == "json" else ""
+    with _progress(files, progress) as advance:
+        for evaluation in evaluator.evaluate(_resources(_items(files, advance))):
+            counts[evaluation.compliance.value] += 1
+            if fmt == "table":
+                e = evaluation
+                out.write(
+                    f"{e.resource_id:<32} {e.resource_type:<28} {e.compliance.value:<17} "
+                    f"{e.annotation}\n"
+                )
+            else:
+                out.write(separator + json.dumps(evaluation.to_api(), ensure_ascii=False))
+                separator = ",\n" if fmt == "json" else "\n"
+                if fmt == "jsonl":
+                    out.write("\n")
+                    separator = ""
     if fmt == "json":
-        click.echo(json.dumps([e.to_api() for e in collected], indent=2, ensure_ascii=False))
-    elif fmt == "table":
-        for e in collected:
-            click.echo(
-                f"{e.resource_id:<32} {e.resource_type:<28} {e.compliance.value:<17} {e.annotation}"
-            )
+        out.write("[]\n" if separator == "[\n" else "\n]\n")
+    out.flush()
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing evaluated"
     click.echo(f"{sum(counts.values())} evaluation(s): {summary}", err=True)
     for failure in evaluator.failures:
@@ -341,6 +407,95 @@ def emulator(host: str, port: int, credentials: tuple[str, ...], inventory: str 
         server.serve_forever()
     except KeyboardInterrupt:  # pragma: no cover - interactive
         server.stop()
+
+
+@main.command()
+@click.argument("name")
+@click.option(
+    "--directory",
+    type=click.Path(file_okay=False),
+    help="Where to write it (default: ./NAME). Must be empty or absent.",
+)
+def new(name: str, directory: str | None) -> None:
+    """Scaffold a rule plugin distribution NAME (one rule, tests, a case file, an event).
+
+    Its tests pass right after ``pip install -e NAME``.
+    """
+    from ._scaffold import scaffold
+
+    written = scaffold(name, directory)
+    root = Path(directory) if directory else Path(name)
+    for path in written:
+        click.echo(f"created {path}")
+    click.echo(
+        f"\nnext: python -m pip install -e {root}[test] && python -m pytest {root}",
+        err=True,
+    )
+
+
+def _human(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024 or unit == "MiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@main.command()
+@click.argument("rule_name", metavar="RULE")
+@click.option("--rules", "rules_module", help="Module holding RULE (else plugins / import path).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default="function.zip",
+    show_default=True,
+    help="The zip to write.",
+)
+@click.option(
+    "--python-version",
+    metavar="X.Y",
+    help="The Function Compute runtime's Python (default: this interpreter's).",
+)
+@click.option(
+    "--find-links",
+    multiple=True,
+    metavar="DIR_OR_URL",
+    help="Passed to pip: where else to look for wheels.",
+)
+@click.option("--no-index", is_flag=True, help="Passed to pip: use only --find-links.")
+def package(
+    rule_name: str,
+    rules_module: str | None,
+    output: str,
+    python_version: str | None,
+    find_links: tuple[str, ...],
+    no_index: bool,
+) -> None:
+    """Build a Function Compute code package (zip) whose index.handler serves RULE.
+
+    The zip holds index.py, configrules, the rule's own package and the runtime
+    dependencies of both as pure-Python wheels for the target Python.
+    """
+    from ._packaging import build_package
+
+    rule = _resolve(rule_name, rules_module)
+    pip_options = [option for link in find_links for option in ("--find-links", link)]
+    if no_index:
+        pip_options.append("--no-index")
+    report = build_package(rule, output, python_version=python_version, pip_options=pip_options)
+    click.echo(
+        f"wrote {report.output} ({_human(report.zip_bytes)} zipped) for Python {report.python_version}"
+    )
+    for name, size in report.sizes:
+        click.echo(f"  {_human(size):>10}  {name}")
+    click.echo(f"handler: {report.handler}")
+    click.echo(
+        "environment: none required. Optional: CONFIGRULES_ENDPOINT (default: the "
+        "Cloud Config endpoint), CONFIGRULES_SIGNATURE (v3 or v2). Credentials come "
+        "from the function's role."
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m configrules.cli`
