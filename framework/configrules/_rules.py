@@ -128,11 +128,11 @@ class ParameterSpec:
         Raises:
             ParameterError: naming the parameter and the value received.
         """
-        from ._convert import CoercionFailed, coerce
-
         raw = dict(raw or {})
         if not self.declared:
             return raw
+        from ._convert import CoercionFailed, coerce  # cattrs: only for declared parameters
+
         values: dict[str, Any] = {}
         for name, param in self.parameters.items():
             value = raw.get(name, MISSING)

@@ -1,0 +1,166 @@
+"""Shared helpers of the benchmarks: child processes, peak RSS, medians, tables.
+
+Everything is reported as a ratio against a baseline measured in the same run:
+absolute times on these machines are noisy and not comparable between runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+EXAMPLE_EVENTS = ROOT / "example_rules" / "events"
+
+
+@dataclass
+class Row:
+    """One line of a result table: a metric for configrules and its baseline."""
+
+    metric: str
+    configrules: float
+    baseline: float | None = None
+    unit: str = ""
+    #: (comparison, bound) on ``configrules / baseline``, e.g. ("<=", 0.45).
+    goal: tuple[str, float] | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.baseline in (None, 0):
+            return None
+        return self.configrules / self.baseline
+
+    @property
+    def met(self) -> bool | None:
+        if self.goal is None or self.ratio is None:
+            return None
+        comparison, bound = self.goal
+        return self.ratio <= bound if comparison == "<=" else self.ratio >= bound
+
+
+@dataclass
+class Result:
+    """A benchmark's rows, plus what it compared against."""
+
+    name: str
+    baseline: str
+    rows: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class ProcessRun:
+    seconds: float
+    peak_rss_mb: float
+    stdout: str
+
+
+def run_process(
+    argv: Sequence[str], *, env: Mapping[str, str] | None = None, stdin: bytes | None = None
+) -> ProcessRun:
+    """Run a child to completion: its wall time, and the peak RSS it reports.
+
+    Children print a JSON line with ``peak_rss_mb`` (from their own getrusage)
+    as their last line of output.
+    """
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        list(argv),
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(env) if env is not None else None,
+    )
+    out, err = process.communicate(stdin)
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(
+            f"{argv[:3]} failed with {process.returncode}:\n{err.decode(errors='replace')}"
+        )
+    report = _last_json_line(out.decode())
+    return ProcessRun(seconds, float(report.get("peak_rss_mb", 0.0)), out.decode())
+
+
+def _last_json_line(text: str) -> dict:
+    for line in reversed(text.strip().splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    return {}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size so far, in MiB (Linux reports KiB)."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / (1024 * 1024)
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def timed(function, *args, **kwargs) -> float:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    function(*args, **kwargs)
+    return time.perf_counter() - started
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFIGRULES_", "ALIBABA_CLOUD_"))}
+    env.update(extra)
+    return env
+
+
+def machine() -> str:
+    import platform
+
+    cpus = os.cpu_count()
+    return (
+        f"{platform.python_implementation()} {platform.python_version()} on "
+        f"{platform.system()} {platform.machine()}, {cpus} CPUs"
+    )
+
+
+def _format(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    if abs(value) >= 1000:
+        text = f"{value:,.0f}"
+    elif abs(value) >= 10:
+        text = f"{value:.1f}"
+    else:
+        text = f"{value:.3g}"
+    return f"{text} {unit}".strip()
+
+
+def markdown(results: Sequence[Result], *, header: str) -> str:
+    lines = [header, ""]
+    for result in results:
+        lines += [
+            f"### {result.name}",
+            "",
+            f"Baseline: {result.baseline}",
+            "",
+            "| metric | configrules | baseline | ratio | goal | met |",
+            "| --- | ---: | ---: | ---: | --- | --- |",
+        ]
+        for row in result.rows:
+            goal = f"{row.goal[0]} {row.goal[1]}x" if row.goal else ""
+            met = {True: "yes", False: "**no**", None: ""}[row.met]
+            ratio = f"{row.ratio:.2f}x" if row.ratio is not None else "—"
+            metric = row.metric + (f" ({row.note})" if row.note else "")
+            lines.append(
+                f"| {metric} | {_format(row.configrules, row.unit)} | "
+                f"{_format(row.baseline, row.unit)} | {ratio} | {goal} | {met} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
