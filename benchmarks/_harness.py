@@ -115,7 +115,9 @@ def timed(function, *args, **kwargs) -> float:  # type: ignore[no-untyped-def]
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFIGRULES_", "ALIBABA_CLOUD_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("CONFIGRULES_", "ALIBABA_CLOUD_"))
+    }
     env.update(extra)
     return env
 

@@ -35,7 +35,9 @@ def run(*, runs: int = 11) -> Result:
             for name, script in sides.items():
                 process = run_process([sys.executable, str(script)], env=env, stdin=event)
                 report = json.loads(process.stdout.strip().splitlines()[-1])
-                samples[name].append((process.seconds * 1000, report["import_ms"], process.peak_rss_mb))
+                samples[name].append(
+                    (process.seconds * 1000, report["import_ms"], process.peak_rss_mb)
+                )
         accepted = [
             r for r in emulator.requests if r.action == "PutEvaluations" and r.status == 200
         ]

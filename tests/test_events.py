@@ -349,3 +349,65 @@ def test_item_fields_raise_only_event_error(overrides: dict[str, Any]) -> None:
         parse_event(event)
     except EventError:
         pass
+
+
+# --- the fast path of resource_from_item is the general path, only faster ----
+
+_field_values = st.one_of(
+    st.none(),
+    st.just(""),
+    st.text(max_size=8),
+    st.integers(min_value=-5, max_value=10**13),
+    st.booleans(),
+    st.floats(allow_nan=True),
+    st.lists(st.text(max_size=3), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.lists(st.text(max_size=3), max_size=2), max_size=2),
+    st.sampled_from(['{"a": 1}', '{"k": ["v"]}', '{"k": "v"}', "null", "[1]", "{", '{"x": NaN}']),
+)
+_event_keys = st.sampled_from(
+    [
+        "resourceId", "resourceType", "regionId", "accountId", "resourceName",
+        "availabilityZone", "configuration", "tags", "captureTime",
+        "resourceCreationTime", "resourceCreateTime", "resourceStatus", "resourceDeleted",
+        "ResourceId", "Region",
+        "Tags", "relationships",
+    ]
+)  # fmt: skip
+
+
+@given(
+    base=st.fixed_dictionaries(
+        {"resourceId": st.just("i-1"), "resourceType": st.just("ACS::ECS::Instance")}
+    ),
+    extra=st.dictionaries(_event_keys, _field_values, max_size=8),
+)
+def test_fast_path_equals_the_checked_path_arbitrary(
+    base: dict[str, Any], extra: dict[str, Any]
+) -> None:
+    from configrules._events import _checked_resource, _fast_resource
+
+    item = {**base, **extra}
+    snapshot = json.dumps(item, sort_keys=True, default=repr)
+    fast = _fast_resource(item)
+    try:
+        checked = _checked_resource(item, "configurationItem", None)
+    except EventError:
+        assert fast is None  # the fast path never accepts what the checked path rejects
+        return
+    if fast is not None:
+        assert fast == checked and fast.raw is item
+        assert type(fast.account_id) is type(checked.account_id)
+    assert json.dumps(item, sort_keys=True, default=repr) == snapshot  # input untouched
+
+
+def test_fast_path_takes_the_sample_events_shape() -> None:
+    from configrules._events import _fast_resource
+
+    for name in SAMPLE_EVENTS:
+        item = load_event(name)["invokingEvent"]
+        if isinstance(item, str):
+            item = json.loads(item)
+        configuration_item = item.get("configurationItem")
+        if configuration_item:
+            fast = _fast_resource(configuration_item)
+            assert fast == resource_from_item(configuration_item)

@@ -26,7 +26,9 @@ SCOPE = ["ACS::ECS::Instance"]
 
 def evaluate(configuration):
     # The same check and texts as configrules_example_rules.ecs_instance_no_public_ip.
-    public = [ip for ip in (configuration.get("PublicIpAddress") or {}).get("IpAddress") or [] if ip]
+    public = [
+        ip for ip in (configuration.get("PublicIpAddress") or {}).get("IpAddress") or [] if ip
+    ]
     eip = (configuration.get("EipAddress") or {}).get("IpAddress") or ""
     if public or eip:
         addresses = ", ".join(public + ([eip] if eip else []))

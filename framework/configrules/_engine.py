@@ -136,6 +136,22 @@ class Evaluator:
         self._single_resource = single_resource
         self.failures: list[RuleFailure] = []
         self.evaluated = 0
+        self._callers = {r.name: self._caller(r) for r in self.rules}
+
+    def _caller(self, rule: Rule) -> Callable[[Resource], Any]:
+        """Call ``rule`` for one resource, its other arguments bound once, not per call."""
+        func = rule.func
+        bound: dict[str, Any] = {}
+        for argument in rule.arguments:
+            if argument in ("parameters", "params"):
+                bound[argument] = self._arguments[rule.name]
+            elif argument == "event":
+                bound[argument] = self._event
+        if "resource" not in rule.arguments:
+            return lambda resource: func(**bound)
+        if not bound:
+            return lambda resource: func(resource=resource)
+        return lambda resource: func(resource=resource, **bound)
 
     def evaluate(self, resources: Iterable[Resource | Mapping[str, Any]]) -> Iterator[Evaluation]:
         """Lazily yield every evaluation for every (rule, resource) pair."""
@@ -176,22 +192,19 @@ class Evaluator:
         if not resource.configuration and not rule.evaluate_empty:
             return [_make(rule, resource, Compliance.NOT_APPLICABLE, EMPTY_ANNOTATION, timestamp)]
         try:
-            result = rule.func(**self._inject(rule, resource))
+            result = self._callers[rule.name](resource)
+            # The two commonest returns skip building a Verdict; normalise_result
+            # gives exactly the same evaluation for them.
+            if type(result) is tuple and len(result) == 2:
+                compliance, annotation = result
+                if type(compliance) is Compliance and type(annotation) is str:
+                    return [_make(rule, resource, compliance, annotation, timestamp)]
+            elif type(result) is Compliance:
+                return [_make(rule, resource, result, "", timestamp)]
             verdicts = normalise_result(rule.name, result)
             return [self._finish(rule, resource, v, timestamp) for v in verdicts]
         except Exception as exc:  # noqa: BLE001 - isolating one resource's failure is the point
             return self._failed(rule, resource, exc, timestamp)
-
-    def _inject(self, rule: Rule, resource: Resource) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {}
-        for argument in rule.arguments:
-            if argument == "resource":
-                kwargs[argument] = resource
-            elif argument in ("parameters", "params"):
-                kwargs[argument] = self._arguments[rule.name]
-            else:
-                kwargs[argument] = self._event
-        return kwargs
 
     def _finish(
         self, rule: Rule, resource: Resource, verdict: Verdict | Evaluation, timestamp: int
