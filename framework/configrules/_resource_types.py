@@ -28,7 +28,7 @@ def known_resource_types() -> frozenset[str]:
     else:  # pragma: no cover - imported from a zip archive
         from importlib import resources
 
-        text = resources.files("configrules").joinpath("data", shipped.name).read_text("utf-8")
+        text = resources.files("configrules").joinpath(f"data/{shipped.name}").read_text("utf-8")
     return frozenset(
         line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
     )
