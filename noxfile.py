@@ -123,6 +123,19 @@ def fuzz(session: nox.Session) -> None:
 
 
 @nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmarks at full size; results to stdout and benchmarks/results.md.
+
+    Several minutes: a million-resource periodic run and a million-line export.
+    `nox -s bench -- --only dispatch,cli` runs a subset.
+    """
+    _install_project(session, "test")
+    session.run(
+        "python", "benchmarks/run.py", "--output", "benchmarks/results.md", *session.posargs
+    )
+
+
+@nox.session
 def build(session: nox.Session) -> None:
     """Build the sdist and wheel of configrules and of example_rules."""
     session.install("build")

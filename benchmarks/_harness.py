@@ -97,7 +97,19 @@ def _last_json_line(text: str) -> dict:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size so far, in MiB (Linux reports KiB)."""
+    """This process's peak resident set size so far, in MiB.
+
+    Linux's VmHWM, which starts afresh at exec. ``ru_maxrss`` does not: a child
+    forked from a large parent reports the parent's size, which hid the real
+    figures in a first version of these benchmarks.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -166,3 +178,40 @@ def markdown(results: Sequence[Result], *, header: str) -> str:
             )
         lines.append("")
     return "\n".join(lines)
+
+
+#: Runs a module as ``python -m`` does, then reports its peak RSS on stderr.
+_MEASURED_MODULE = """
+import atexit, runpy, sys
+sys.path.insert(0, {here!r})
+from _harness import peak_rss_mb
+atexit.register(lambda: sys.stderr.write(f"\\nPEAK_RSS_MB {{peak_rss_mb()}}\\n"))
+module, sys.argv = sys.argv[1], sys.argv[1:]
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
+
+
+def measured_module(module: str, *args: str) -> list[str]:
+    """argv running ``python -m module args`` that reports its own peak RSS."""
+    return [sys.executable, "-c", _MEASURED_MODULE.format(here=str(HERE)), module, *args]
+
+
+def run_command(argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> ProcessRun:
+    """Run a command with its output discarded: wall time, and the peak RSS it
+    reports on stderr (see :func:`measured_module`)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        list(argv),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=dict(env) if env is not None else None,
+    )
+    assert process.stderr is not None
+    err = process.stderr.read()
+    process.wait()
+    seconds = time.perf_counter() - started
+    text = err.decode(errors="replace")
+    if process.returncode != 0:
+        raise RuntimeError(f"{argv[:4]} failed with {process.returncode}:\n{text}")
+    peaks = [line.split()[1] for line in text.splitlines() if line.startswith("PEAK_RSS_MB ")]
+    return ProcessRun(seconds, float(peaks[-1]) if peaks else 0.0, text)

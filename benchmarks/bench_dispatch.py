@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from _handwritten import hand_evaluate
 from _harness import Result, Row, median
-from _workload import ecs_no_public_ip, hand_evaluate, items
+from _workload import ecs_no_public_ip, items
 
 
 def _best_of(repeats: int, function: Callable[[], Any]) -> float:

@@ -12,7 +12,6 @@ started = time.perf_counter()
 
 import json  # noqa: E402
 import os  # noqa: E402
-import resource  # noqa: E402
 import sys  # noqa: E402
 
 from alibabacloud_config20200907 import models as config_models  # noqa: E402
@@ -87,13 +86,24 @@ def handler(event, context):
 
 result = handler(sys.stdin.buffer.read(), None)
 handled = time.perf_counter()
+
+
+def peak_rss_mb():
+    # VmHWM starts afresh at exec; ru_maxrss would include the forking parent.
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 assert len(result) == 1
 print(
     json.dumps(
         {
             "import_ms": (imported - started) * 1000,
             "handle_ms": (handled - imported) * 1000,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_rss_mb": peak_rss_mb(),
         }
     )
 )
