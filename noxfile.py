@@ -107,17 +107,21 @@ def docs(session: nox.Session) -> None:
 def fuzz(session: nox.Session) -> None:
     """Property-based fuzzing with a large budget (10,000+ examples per target)."""
     _install_project(session, "test")
-    # The hypothesis tests of the parser, signing (against the official SDK),
-    # parameter coercion and return normalisation, with the large budget.
+    # The hypothesis tests of the parser (and its fast path), parameter
+    # coercion, return normalisation, signing (against the official SDK) and
+    # the emulator under arbitrary requests, with the large budget; and 400
+    # seeded fault schedules against the client instead of 25.
     session.run(
         "pytest",
         "-p",
         "no:cacheprovider",
         "-k",
-        "arbitrary or raise_only or matches_official or normalise_result",
+        "arbitrary or raise_only or matches_official or normalise_result or randomised",
         "tests/test_events.py",
+        "tests/test_rules.py",
         "tests/test_signing.py",
         "tests/test_engine.py",
+        "tests/test_reliability.py",
         env={"CONFIGRULES_FUZZ_EXAMPLES": os.environ.get("CONFIGRULES_FUZZ_EXAMPLES", "10000")},
     )
 

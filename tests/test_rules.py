@@ -6,6 +6,8 @@ import enum
 from typing import Any
 
 import attrs
+from hypothesis import given
+from hypothesis import strategies as st
 import pytest
 
 from configrules import Compliance, Parameter, ParameterError, Rule, RuleDefinitionError, rule
@@ -229,3 +231,82 @@ def test_undeclared_parameters_pass_raw() -> None:
 def test_bad_parameter_declarations(declaration: Any) -> None:
     with pytest.raises(RuleDefinitionError):
         rule(resource_types=["ACS::ECS::Instance"], parameters=declaration)(lambda: True)
+
+
+# --- parameter coercion under arbitrary input: only ParameterError escapes ----
+
+
+class _Level(enum.Enum):
+    LOW = "low"
+    HIGH = "high"
+
+
+@attrs.define
+class _Limits:
+    maxCpu: int
+    ratio: float = 0.5
+
+
+@rule(
+    resource_types=["ACS::ECS::Instance"],
+    parameters={
+        "count": (int, 1),
+        "ratio": (float, 0.5),
+        "enabled": (bool, False),
+        "name": (str, "x"),
+        "names": (list[str], []),
+        "ports": (list[int], []),
+        "level": (_Level, _Level.LOW),
+        "limits": (_Limits, None),
+        "extra": (dict[str, int], {}),
+    },
+)
+def _fuzzed(resource: Any, parameters: dict[str, Any]) -> Any:
+    return Compliance.COMPLIANT
+
+
+_raw_values = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["1", "-0", "1e400", "nan", "inf", "true", "False", "yes", "[1,2]", '["a"]',
+                     '{"maxCpu": 2}', '{"a": 1}', "low", "HIGH", "", " ", "null", "a,b", "80, 443"]),
+    st.integers().map(str),
+    st.floats().map(repr),
+    st.integers(),
+    st.booleans(),
+    st.none(),
+    st.lists(st.integers(), max_size=3),
+)  # fmt: skip
+
+
+@given(
+    raw=st.dictionaries(
+        st.sampled_from(
+            [
+                "count",
+                "ratio",
+                "enabled",
+                "name",
+                "names",
+                "ports",
+                "level",
+                "limits",
+                "extra",
+                "unknown",
+            ]
+        ),
+        _raw_values,
+        max_size=6,
+    )
+)
+def test_parameter_coercion_of_arbitrary_values_raise_only_parameter_error(
+    raw: dict[str, Any],
+) -> None:
+    try:
+        coerced = _fuzzed.coerce_parameters(raw)
+    except ParameterError as exc:
+        assert str(exc)  # and it names something
+        return
+    assert isinstance(coerced["count"], int) and not isinstance(coerced["count"], bool)
+    assert isinstance(coerced["enabled"], bool)
+    assert isinstance(coerced["level"], _Level)
+    assert all(isinstance(p, int) for p in coerced["ports"])

@@ -37,6 +37,7 @@ from ._credentials import (
 from ._endpoints import resolve_endpoint
 from ._events import resource_from_item
 from ._models import Evaluation, Resource
+from ._redact import install_urllib3_filter
 from ._signing import format_timestamp, sign_rpc_request
 from ._version import __version__
 from .errors import (
@@ -223,6 +224,7 @@ class ConfigClient:
             self._credentials = default_chain(environ=environ)
         else:
             self._credentials = credentials
+        install_urllib3_filter()  # V2 puts SecurityToken in the URL urllib3 logs
         self._session = session or requests.Session()
         self._owns_session = session is None
         if self._owns_session:

@@ -148,6 +148,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PUT(self) -> None:
         self._handle("PUT")
 
+    def _method_not_allowed(self) -> None:
+        # Answer like the API (4xx JSON), not with http.server's 501 page.
+        self._error(EmulatorError(405, "MethodNotAllowed", f"{self.command} is not supported"))
+
+    do_DELETE = do_PATCH = do_OPTIONS = _method_not_allowed
+
     def _handle(self, method: str) -> None:
         try:
             body = self._read_body()
