@@ -6,9 +6,9 @@ import enum
 from typing import Any
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-import pytest
 
 from configrules import Compliance, Parameter, ParameterError, Rule, RuleDefinitionError, rule
 from configrules._resource_types import closest_type, known_resource_types

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from configrules_example_rules import ecs_instance_no_public_ip
 
 from configrules import Compliance, ConfigClient, Evaluation, SubmissionError, make_handler
 from configrules._credentials import Credentials, EnvironmentProvider, default_chain
@@ -24,7 +25,6 @@ from configrules._events import parse_event
 from configrules._redact import mask
 from configrules.cli import main
 from configrules.testing import make_event, make_resource
-from configrules_example_rules import ecs_instance_no_public_ip
 
 KEY, SECRET, TOKEN = "STS.sts", "stssecret", "the-sts-token"  # accepted by the emulator
 RESULT_TOKEN = "RESULT-TOKEN-0123456789abcdefghijklmnop"
@@ -116,9 +116,7 @@ def test_handler_with_fc3_environment_credentials(
     with pytest.raises(SubmissionError) as info:
         handler(event, None)
     provider = default_chain()
-    _assert_clean(
-        _texts(debug_logs, info.value, provider, EnvironmentProvider(), provider.get())
-    )
+    _assert_clean(_texts(debug_logs, info.value, provider, EnvironmentProvider(), provider.get()))
 
 
 @pytest.mark.parametrize("debug", [False, True])
