@@ -26,4 +26,3 @@ autodoc_typehints = "description"
 intersphinx_mapping: dict[str, tuple[str, str | None]] = {}
 myst_heading_anchors = 3
 nitpicky = False
-suppress_warnings = ["myst.xref_missing"]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +89,47 @@ def client(emulator: Any) -> Any:
         read_timeout=2,
     ) as c:
         yield c
+
+
+# --- offline installs: a wheelhouse and child environments --------------------
+
+
+@pytest.fixture(scope="session")
+def wheelhouse() -> Path:
+    """Wheels for installs without the internet.
+
+    ``nox -s tests`` downloads them while it installs (the package registry is
+    reachable then) and names the folder in ``CONFIGRULES_TEST_WHEELHOUSE``.
+    Outside nox the tests that need it skip, except under CI, where a missing
+    wheelhouse is a failure.
+    """
+    location = os.environ.get("CONFIGRULES_TEST_WHEELHOUSE")
+    if location and Path(location).is_dir():
+        return Path(location)
+    message = "CONFIGRULES_TEST_WHEELHOUSE is not set: run through `nox -s tests`"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def child_environment(tmp_path: Path, *, with_pip: bool) -> Path:
+    """A venv that sees this environment's packages (configrules, pytest) but
+    installs into its own site-packages, so what a test installs stays out of
+    ours. Returns its python."""
+    venv = tmp_path / "venv"
+    command = [sys.executable, "-m", "venv", str(venv)]
+    if not with_pip:
+        command.insert(3, "--without-pip")
+    subprocess.run(command, check=True, capture_output=True)
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    child_site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    # addsitedir (not a bare path line) so our own .pth files, such as editable
+    # installs of configrules, are honoured too.
+    parent_site = sysconfig.get_path("purelib")
+    (Path(child_site) / "parent.pth").write_text(f"import site; site.addsitedir({parent_site!r})\n")
+    return python

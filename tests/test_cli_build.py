@@ -1,9 +1,6 @@
 """``configrules new`` and ``configrules package``: their output really works.
 
-Both need wheels without touching the internet: ``nox -s tests`` downloads a
-wheelhouse while it installs (the package registry is reachable then) and
-names it in ``CONFIGRULES_TEST_WHEELHOUSE``. Outside nox the end-to-end tests
-skip, except under CI, where a missing wheelhouse is a failure.
+The end-to-end tests need the ``wheelhouse`` fixture (see conftest.py).
 """
 
 from __future__ import annotations
@@ -12,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -24,18 +20,9 @@ from configrules._scaffold import scaffold
 from configrules.cli import main
 from configrules.errors import ConfigurationError
 
+from .conftest import child_environment
+
 EVENTS = Path(__file__).parent.parent / "example_rules" / "events"
-
-
-@pytest.fixture(scope="session")
-def wheelhouse() -> Path:
-    location = os.environ.get("CONFIGRULES_TEST_WHEELHOUSE")
-    if location and Path(location).is_dir():
-        return Path(location)
-    message = "CONFIGRULES_TEST_WHEELHOUSE is not set: run through `nox -s tests`"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def invoke(*args: str) -> Any:
@@ -79,29 +66,10 @@ def test_new_never_overwrites(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
 
 
-def _child_environment(tmp_path: Path) -> Path:
-    """A venv that sees this environment's packages (configrules, pytest) but
-    installs into its own site-packages, so the new plugin stays out of ours."""
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    child_site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    # addsitedir (not a bare path line) so our own .pth files, such as editable
-    # installs of configrules, are honoured too.
-    parent_site = sysconfig.get_path("purelib")
-    (Path(child_site) / "parent.pth").write_text(f"import site; site.addsitedir({parent_site!r})\n")
-    return python
-
-
 def test_new_output_passes_its_own_tests(tmp_path: Path, wheelhouse: Path) -> None:
     root = tmp_path / "acme-rules"
     assert invoke("new", "acme-rules", "--directory", str(root)).exit_code == 0
-    python = _child_environment(tmp_path)
+    python = child_environment(tmp_path, with_pip=False)
     # Exactly what the README of the scaffold says, offline: the build backend
     # comes from the wheelhouse; configrules and pytest are already visible.
     install = subprocess.run(
