@@ -177,13 +177,20 @@ class _Handler(BaseHTTPRequestHandler):
                     404, "InvalidAction.NotFound", f"Specified api {action!r} is not found."
                 )
             fault = emulator.faults.next_fault(action, params)
-            if fault is not None and self._apply_fault(fault):
+            if fault is not None:
                 if fault.kind == "error":
                     recorded = RecordedRequest(action, params, scheme, fault.status, fault.code)
                 else:
                     recorded = RecordedRequest(action, params, scheme, 0, f"fault:{fault.kind}")
-                emulator.state.record(recorded)
-                return
+                if fault.kind != "delay":
+                    # Record before answering: a client that has its answer may
+                    # look at the requests at once.
+                    emulator.state.record(recorded)
+                    self._apply_fault(fault)
+                    return
+                if self._apply_fault(fault):  # the client left during the delay
+                    emulator.state.record(recorded)
+                    return
             pause = emulator.faults.latency_for(action)
             if pause:
                 time.sleep(pause)
