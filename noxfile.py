@@ -47,7 +47,7 @@ def _wheelhouse(session: nox.Session) -> str:
     themselves never touch the network: the function's pure-Python
     dependencies, and the build backend the scaffolded plugin names.
     """
-    wheelhouse = str(Path(session.cache_dir) / "wheelhouse")
+    wheelhouse = str((Path(session.cache_dir) / "wheelhouse").resolve())
     runtime = [
         req for req in PYPROJECT["project"]["dependencies"] if not req.lower().startswith("click")
     ]

@@ -75,7 +75,9 @@ def test_internal_links_resolve(page: Path) -> None:
             continue
         path, _, anchor = target.partition("#")
         destination = (page.parent / path).resolve() if path else page
-        if not destination.exists() or (anchor and destination.suffix == ".md" and anchor not in _anchors(destination)):
+        if not destination.exists() or (
+            anchor and destination.suffix == ".md" and anchor not in _anchors(destination)
+        ):
             broken.append(target)
     for name in _DOC_ROLE.findall(text):
         if not (DOCS / f"{name.strip()}.md").exists():

@@ -46,8 +46,9 @@ _DELETED_KEYS = ("resourceDeleted", "ResourceDeleted")
 
 # Keys that make an item take the general path: the other spellings of each
 # field, and the rare deleted flag. An item without them is in the FC event
-# shape, which the fast path handles.
-_GENERAL_PATH_KEYS = frozenset(
+# shape, which the fast path handles (including resourceCreateTime, the
+# lowerCamel spelling the samples' RAM items use).
+_OTHER_SPELLINGS = frozenset(
     key
     for keys in (
         _ID_KEYS,
@@ -63,7 +64,8 @@ _GENERAL_PATH_KEYS = frozenset(
         _STATUS_KEYS,
     )
     for key in keys[1:]
-) - {"resourceCreateTime"} | set(_DELETED_KEYS)  # the samples' RAM items use it
+)
+_GENERAL_PATH_KEYS = (_OTHER_SPELLINGS - {"resourceCreateTime"}) | frozenset(_DELETED_KEYS)
 
 # Below this a number is taken as epoch seconds: 1e11 ms is March 1973,
 # 1e11 s is the year 5138; no capture time is near either.
