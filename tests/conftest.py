@@ -105,7 +105,7 @@ def wheelhouse() -> Path:
     """
     location = os.environ.get("CONFIGRULES_TEST_WHEELHOUSE")
     if location and Path(location).is_dir():
-        return Path(location)
+        return Path(location).resolve()  # tests change directory
     message = "CONFIGRULES_TEST_WHEELHOUSE is not set: run through `nox -s tests`"
     if os.environ.get("CI"):
         pytest.fail(message)
