@@ -479,3 +479,17 @@ def test_client_uses_environment_credentials(emulator: Any) -> None:
     )
     client = ConfigClient(provider, endpoint=emulator.endpoint)
     assert client.put_evaluations("t", evaluations(1)).sent == 1
+
+
+def test_an_answer_slower_than_the_read_timeout_is_retried(emulator: Any) -> None:
+    emulator.faults.drop(after=0.3)
+    client = ConfigClient(
+        Credentials("testid", "testsecret"),
+        endpoint=emulator.endpoint,
+        read_timeout=0.1,
+        retry=RetryPolicy(max_attempts=3, base_delay=0.001, deadline=10),
+    )
+    result = client.put_evaluations(emulator.issue_result_token("r"), evaluations(2))
+    assert (result.sent, result.attempts) == (2, 2)
+    assert stored_ids(emulator) == ["i-0", "i-1"]
+    assert [r.code for r in emulator.requests] == ["fault:drop", ""]

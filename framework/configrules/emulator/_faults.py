@@ -83,9 +83,15 @@ class FaultPlan:
         action: str | None = "PutEvaluations",
         times: int | None = 1,
         when: Matcher | None = None,
+        after: float = 0.0,
     ) -> Fault:
-        """Close the connection without answering."""
-        return self.add(Fault("drop", action, times=times, when=when))
+        """Close the connection without answering (after ``after`` seconds).
+
+        The request is never applied. With ``after`` longer than the client's
+        read timeout, this is an answer too slow to wait for that, unlike
+        :meth:`delay`, certainly had no effect.
+        """
+        return self.add(Fault("drop", action, seconds=after, times=times, when=when))
 
     def reset(
         self,

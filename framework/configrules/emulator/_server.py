@@ -243,6 +243,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(EmulatorError(fault.status, fault.code, fault.message))
             return True
         if fault.kind == "drop":
+            if fault.seconds:
+                time.sleep(fault.seconds)
             self.close_connection = True
             self._shutdown()
             return True
