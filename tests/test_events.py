@@ -397,6 +397,10 @@ def test_fast_path_equals_the_checked_path_arbitrary(
     if fast is not None:
         assert fast == checked and fast.raw is item
         assert type(fast.account_id) is type(checked.account_id)
+        given_tags = item.get("tags")
+        if isinstance(given_tags, dict):  # a resource never shares the caller's tag lists
+            for key, values in fast.tags.items():
+                assert values is not given_tags[key]
     assert json.dumps(item, sort_keys=True, default=repr) == snapshot  # input untouched
 
 
@@ -411,3 +415,36 @@ def test_fast_path_takes_the_sample_events_shape() -> None:
         if configuration_item:
             fast = _fast_resource(configuration_item)
             assert fast == resource_from_item(configuration_item)
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+_padding = st.sampled_from(["", " ", "\n", "\t ", "x", "}", " 1"])
+
+
+@given(
+    text=st.one_of(
+        st.text(max_size=20),
+        st.builds(
+            lambda before, value, after: before + json.dumps(value) + after,
+            _padding,
+            _json_values,
+            _padding,
+        ),
+    )
+)
+def test_compact_decoding_equals_the_decoder(text: str) -> None:
+    from configrules._events import _DECODER, _decode_compact
+
+    try:
+        expected = _DECODER.decode(text)
+    except ValueError:
+        with pytest.raises(ValueError):
+            _decode_compact(text)
+        return
+    assert _decode_compact(text) == expected

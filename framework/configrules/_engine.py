@@ -166,6 +166,10 @@ class Evaluator:
         timestamp = self._ordering_timestamp
         if timestamp is None:
             timestamp = resource.capture_time if resource.capture_time is not None else self._now
+        if not self._adjusters:  # the usual case: no exemptions or hooks to consult
+            for rule in self.rules:
+                yield from self._dispatch(rule, resource, timestamp)
+            return
         for rule in self.rules:
             for evaluation in self._dispatch(rule, resource, timestamp):
                 for adjust in self._adjusters:
