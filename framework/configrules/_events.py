@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -80,7 +80,8 @@ def _reject_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 # The decoder's scanner, called directly: decode() adds two whitespace regex
 # matches per document, which cost more than scanning a small configuration.
-_SCAN_ONCE = _DECODER.scan_once
+# JSONDecoder.__init__ has set scan_once in every CPython since 2.6; typeshed omits it.
+_SCAN_ONCE: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 
 
 def _decode_compact(text: str) -> Any:
