@@ -493,3 +493,97 @@ def test_an_answer_slower_than_the_read_timeout_is_retried(emulator: Any) -> Non
     assert (result.sent, result.attempts) == (2, 2)
     assert stored_ids(emulator) == ["i-0", "i-1"]
     assert [r.code for r in emulator.requests] == ["fault:drop", ""]
+
+
+# --- what the environment may and may not change in a request ---------------
+
+_DEAD_PROXY = "http://127.0.0.1:9"  # nothing listens on the discard port
+
+
+def _proxied_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, _DEAD_PROXY)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize("own_session", [True, False], ids=["client session", "caller session"])
+def test_loopback_emulator_is_reached_directly_despite_proxy_variables(
+    emulator: Any, monkeypatch: pytest.MonkeyPatch, own_session: bool
+) -> None:
+    import requests
+
+    _proxied_environment(monkeypatch)
+    session = None if own_session else requests.Session()
+    token = emulator.issue_result_token("r")
+    with ConfigClient(
+        Credentials("testid", "testsecret"),
+        endpoint=emulator.endpoint,
+        session=session,
+        retry=RetryPolicy(max_attempts=1),
+    ) as client:
+        client.put_evaluations(token, evaluations(2))
+    assert stored_ids(emulator) == ["i-0", "i-1"]
+    if session is not None:
+        assert session.trust_env is True  # the caller's session is not modified
+
+
+@pytest.mark.parametrize("version", ["v3", "v2"])
+def test_a_netrc_default_entry_never_replaces_the_signature(
+    emulator: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, version: str
+) -> None:
+    # requests adds Basic auth from ~/.netrc to any request without auth; a
+    # "default" entry matches every host and would overwrite V3's Authorization.
+    import requests
+
+    netrc = tmp_path / "netrc"
+    netrc.write_text("default login someone password hunter2\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    token = emulator.issue_result_token("r")
+    with ConfigClient(
+        Credentials("testid", "testsecret"),
+        endpoint=emulator.endpoint,
+        signature_version=version,
+        session=requests.Session(),
+        retry=RetryPolicy(max_attempts=1),
+    ) as client:
+        client.put_evaluations(token, evaluations(1))
+    assert stored_ids(emulator) == ["i-0"]
+    assert [r.status for r in emulator.requests] == [200]  # accepted at the first attempt
+
+
+def test_proxy_variables_are_honoured_for_a_real_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A one-shot "proxy" on loopback records what it is asked, then hangs up:
+    # the request must go through it, and nothing leaves the machine.
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    seen: list[bytes] = []
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            seen.append(connection.recv(4096))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    proxy = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    monkeypatch.setenv("HTTPS_PROXY", proxy)
+    monkeypatch.setenv("https_proxy", proxy)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with (
+        ConfigClient(
+            Credentials("testid", "testsecret"),
+            endpoint="config.cn-shanghai.aliyuncs.com",
+            retry=RetryPolicy(max_attempts=1),
+            connect_timeout=2,
+            read_timeout=2,
+        ) as client,
+        pytest.raises(SubmissionError),
+    ):
+        client.put_evaluations("token", evaluations(1))
+    thread.join(5)
+    listener.close()
+    assert seen and seen[0].startswith(b"CONNECT config.cn-shanghai.aliyuncs.com:443 ")

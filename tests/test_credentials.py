@@ -198,6 +198,21 @@ def test_ecs_ram_role_provider_refreshes_before_expiration(metadata: str) -> Non
     assert len(_Metadata.calls) > fetches
 
 
+def test_ecs_ram_role_provider_never_goes_through_a_proxy(
+    metadata: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The metadata service answers on the instance only; a proxy from the
+    # environment (here a dead port) must not be asked.
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    _Metadata.expiration = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+    assert EcsRamRoleProvider(base_url=metadata).get().access_key_id == "STS.role"
+
+
 def test_ecs_ram_role_provider_errors(metadata: str) -> None:
     with pytest.raises(CredentialsError, match="not available|HTTP 404"):
         EcsRamRoleProvider("other-role", base_url=metadata).get()

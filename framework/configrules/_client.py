@@ -34,11 +34,12 @@ from ._credentials import (
     StaticProvider,
     default_chain,
 )
-from ._endpoints import resolve_endpoint
+from ._endpoints import is_loopback, resolve_endpoint
 from ._events import resource_from_item
 from ._models import Evaluation, Resource
 from ._redact import install_urllib3_filter
 from ._signing import format_timestamp, sign_rpc_request
+from ._transport import KEEP_HEADERS, direct_proxies
 from ._version import __version__
 from .errors import (
     AccountNotExistedError,
@@ -170,7 +171,10 @@ class ConfigClient:
         connect_timeout: seconds to connect.
         read_timeout: seconds to wait for an answer.
         verify: TLS verification (``True``, or a CA bundle path).
-        session: a ``requests.Session`` to use (its adapters are kept).
+        session: a ``requests.Session`` to use; it is never modified. Its
+            proxies and the proxy variables apply to real endpoints; a
+            loopback endpoint is always reached directly. ``~/.netrc`` never
+            adds credentials to a signed request.
 
     Raises:
         ConfigurationError: for invalid options, naming the option.
@@ -233,9 +237,11 @@ class ConfigClient:
             )
             self._session.mount("https://", adapter)
             self._session.mount("http://", adapter)
-        # Never pick up proxies or netrc credentials from the environment silently
-        # for a loopback emulator; for real endpoints, proxies are honoured.
-        self._session.trust_env = not self.endpoint.startswith("http://")
+        # The session is never modified (it may be the caller's): each request
+        # says itself what the environment may not change. A loopback emulator
+        # is reached directly whatever the proxy variables say; a real endpoint
+        # honours them.
+        self._direct = is_loopback(urlsplit(self.endpoint).hostname or "")
         self._verify = verify
         self._rng = rng or random.Random()
         self._rng_lock = threading.Lock()
@@ -298,6 +304,8 @@ class ConfigClient:
                 timeout=self.timeout,
                 allow_redirects=False,
                 verify=self._verify,
+                auth=KEEP_HEADERS,
+                proxies=direct_proxies() if self._direct else None,
             )
         except requests.Timeout as exc:
             raise TransportError(f"{action}: timed out ({type(exc).__name__})") from None

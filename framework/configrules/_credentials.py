@@ -264,16 +264,29 @@ class EcsRamRoleProvider:
     def _request(self, method: str, path: str, headers: dict[str, str] | None = None) -> str:
         import requests
 
+        from ._transport import KEEP_HEADERS, direct_proxies
+
         session = self._session or requests.Session()
         url = f"{self.base_url}{path}"
         try:
+            # The metadata service answers only on the instance itself: never
+            # through a proxy from the environment.
             response = session.request(
-                method, url, headers=headers, timeout=self.timeout, allow_redirects=False
+                method,
+                url,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+                auth=KEEP_HEADERS,
+                proxies=direct_proxies(),
             )
         except requests.RequestException as exc:
             raise CredentialsError(
                 f"ecs-ram-role: metadata service {self.base_url} unreachable ({type(exc).__name__})"
             ) from None
+        finally:
+            if session is not self._session:
+                session.close()
         if response.status_code != 200:
             raise CredentialsError(
                 f"ecs-ram-role: {method} {path} answered HTTP {response.status_code}"
