@@ -176,7 +176,14 @@ def test_read_timeout_is_retried_and_the_slow_request_has_no_effect(emulator: An
     )
     result = client.put_evaluations(emulator.issue_result_token("r"), evaluations(1))
     assert (result.sent, result.attempts) == (1, 2)
-    time.sleep(1.0)  # let the slow handler notice the client left
+    # Wait for the slow handler's own decision instead of sleeping a guess:
+    # it records "fault:delay" when it sees the client left, and would record
+    # a second accepted call had it applied the request anyway.
+    deadline = time.monotonic() + 10
+    while not any(r.code == "fault:delay" for r in emulator.requests):
+        assert time.monotonic() < deadline, "the slow request was not abandoned"
+        time.sleep(0.01)
+    assert [r.status for r in emulator.requests].count(200) == 1
     assert stored_ids(emulator) == ["i-0"]
 
 
