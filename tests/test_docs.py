@@ -4,7 +4,9 @@
   the emulator (which mirrors Cloud Config's) can answer;
 * every link between pages, to a heading anchor, or to a file of the
   repository points at something that exists; external links are not
-  fetched (CI has no network), only their syntax is checked.
+  fetched (CI has no network), only their syntax is checked;
+* every ``CONFIGRULES_*`` and ``ALIBABA_CLOUD_*`` variable the code names is
+  in the environment reference.
 """
 
 from __future__ import annotations
@@ -104,3 +106,21 @@ def test_python_examples_compile(page: Path) -> None:
     text = page.read_text(encoding="utf-8")
     for number, block in enumerate(re.findall(r"^```python\n(.*?)^```", text, re.M | re.S)):
         compile(block, f"{page.name} block {number}", "exec")
+
+
+_VARIABLE = re.compile(r"\b(?:CONFIGRULES|ALIBABA_CLOUD)_[A-Z0-9_]*[A-Z0-9]\b")
+
+
+def test_environment_page_lists_every_variable_read() -> None:
+    sources = [
+        *sorted((ROOT / "framework").rglob("*.py")),
+        *sorted((ROOT / "framework").rglob("*.tmpl")),
+        *sorted((ROOT / "example_rules").rglob("*.py")),
+        ROOT / "noxfile.py",
+        *sorted((ROOT / "tests").glob("*.py")),
+    ]
+    named = {match for path in sources for match in _VARIABLE.findall(path.read_text())}
+    assert "CONFIGRULES_ENDPOINT" in named  # the scan itself works
+    table = (DOCS / "environment.md").read_text()
+    documented = set(re.findall(r"^\| `([A-Z0-9_]+)`", table, flags=re.MULTILINE))
+    assert sorted(named - documented) == []
