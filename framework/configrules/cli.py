@@ -298,12 +298,11 @@ def run(
                     f"{e.resource_id:<32} {e.resource_type:<28} {e.compliance.value:<17} "
                     f"{e.annotation}\n"
                 )
-            else:
+            elif fmt == "jsonl":
+                out.write(json.dumps(evaluation.to_api(), ensure_ascii=False) + "\n")
+            else:  # json: an array written element by element
                 out.write(separator + json.dumps(evaluation.to_api(), ensure_ascii=False))
-                separator = ",\n" if fmt == "json" else "\n"
-                if fmt == "jsonl":
-                    out.write("\n")
-                    separator = ""
+                separator = ",\n"
     if fmt == "json":
         out.write("[]\n" if separator == "[\n" else "\n]\n")
     out.flush()
@@ -434,12 +433,11 @@ def new(name: str, directory: str | None) -> None:
 
 
 def _human(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB"):
-        if value < 1024 or unit == "MiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")  # pragma: no cover
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / (1024 * 1024):.1f} MiB"
 
 
 @main.command()
