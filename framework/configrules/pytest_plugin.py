@@ -181,6 +181,25 @@ class CaseFile(pytest.File):
             yield CaseItem.from_parent(self, name=name, case=case, default_rule=default_rule)
 
 
+_CASE_EMULATOR = pytest.StashKey["ConfigEmulator"]()
+
+
+def _case_emulator(config: pytest.Config) -> ConfigEmulator:
+    """One emulator for every case of the session, started by the first case
+    and reset for each; stopped when the session ends."""
+    emulator = config.stash.get(_CASE_EMULATOR, None)
+    if emulator is None:
+        from .emulator import ConfigEmulator
+        from .testing import TEST_CREDENTIALS
+
+        emulator = ConfigEmulator(TEST_CREDENTIALS).start()
+        config.stash[_CASE_EMULATOR] = emulator
+        config.add_cleanup(emulator.stop)
+    else:
+        emulator.reset(inventory=True)
+    return emulator
+
+
 class CaseItem(pytest.Item):
     """One case: run the rule through the pipeline and compare the verdict."""
 
@@ -214,7 +233,6 @@ class CaseItem(pytest.Item):
 
     def runtest(self) -> None:
         from ._models import Compliance
-        from .emulator import ConfigEmulator
         from .testing import run_rule
 
         case = self.case
@@ -226,10 +244,12 @@ class CaseItem(pytest.Item):
         except ValueError:
             raise CaseError(f"expect = {expected_text!r} is not a compliance type") from None
         rule = self._rule()
-        with ConfigEmulator({"testid": "testsecret"}) as emulator:
-            result = run_rule(
-                rule, self._subject(), parameters=case.get("parameters"), emulator=emulator
-            )
+        result = run_rule(
+            rule,
+            self._subject(),
+            parameters=case.get("parameters"),
+            emulator=_case_emulator(self.config),
+        )
         if len(result) != 1:
             raise CaseMismatch(self.name, [f"expected one evaluation, got {len(result)}"])
         got = result[0]
