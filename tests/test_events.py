@@ -438,7 +438,7 @@ _padding = st.sampled_from(["", " ", "\n", "\t ", "x", "}", " 1"])
         ),
     )
 )
-def test_compact_decoding_equals_the_decoder(text: str) -> None:
+def test_compact_decoding_of_arbitrary_text_equals_the_decoder(text: str) -> None:
     from configrules._events import _DECODER, _decode_compact
 
     try:
