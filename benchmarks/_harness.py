@@ -6,13 +6,14 @@ absolute times on these machines are noisy and not comparable between runs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,6 +125,35 @@ def timed(function, *args, **kwargs) -> float:  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     function(*args, **kwargs)
     return time.perf_counter() - started
+
+
+@contextlib.contextmanager
+def emulator_process(latency: float = 0.0) -> Iterator[str]:
+    """An emulator in its own process (``emulator_child.py``); yields its endpoint.
+
+    Accepts the key ``benchid``/``benchsecret``; ``latency`` seconds are added to
+    every PutEvaluations call. Its state is read over its inspection API.
+    """
+    process = subprocess.Popen(
+        [sys.executable, str(HERE / "emulator_child.py"), str(latency)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        endpoint = process.stdout.readline().strip()
+        if not endpoint.startswith("http://"):
+            raise RuntimeError(f"the emulator process did not start (exit {process.poll()})")
+        yield endpoint
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def child_env(**extra: str) -> dict[str, str]:

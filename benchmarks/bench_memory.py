@@ -7,31 +7,11 @@ a warm-up run.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
-from _harness import HERE, Result, Row, child_env, run_process
-
-
-@contextlib.contextmanager
-def emulator_process() -> Iterator[str]:
-    """`configrules emulator` on a free port, in its own process; yields its endpoint."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "configrules.cli", "emulator", "--port", "0",
-         "--credential", "benchid:benchsecret"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        yield process.stdout.readline().strip()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+from _harness import HERE, Result, Row, child_env, emulator_process, run_process
 
 
 def run(*, sizes: Sequence[int] = (100_000, 1_000_000)) -> Result:

@@ -4,15 +4,22 @@ configrules' ConfigClient (batches of 100, 4 concurrent calls over kept-alive
 connections) versus the official SDK sending the same batches one after
 another, as a samples-style function would. Both must leave identical stored
 evaluations in the emulator.
+
+The emulator runs in its own process, as the real endpoint does: in the
+measuring process, its request handling would take the GIL from the client's
+concurrent calls (and not from the sequential SDK's), which no real deployment
+sees. Each run uses a fresh result token, so runs never overwrite each other.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
+import urllib.request
 from typing import Any
 
-from _harness import Result, Row, median
+from _harness import Result, Row, emulator_process, median
 
 BATCH = 100
 
@@ -35,10 +42,14 @@ def _evaluations(count: int) -> list[Any]:
     ]
 
 
-def _stored(emulator: Any) -> list[tuple[str, str]]:
+def _stored(endpoint: str, token: str) -> list[str]:
+    """The evaluations stored with ``token`` (its own rule), as sorted JSON texts."""
+    with urllib.request.urlopen(f"{endpoint}/_emulator/evaluations", timeout=30) as answer:
+        stored = json.load(answer)["Evaluations"]
     return sorted(
-        (s.evaluation["complianceResourceId"], json.dumps(s.evaluation, sort_keys=True))
-        for s in emulator.evaluations()
+        json.dumps({k: v for k, v in e.items() if k != "rule"}, sort_keys=True)
+        for e in stored
+        if e["rule"] == token
     )
 
 
@@ -67,24 +78,21 @@ def run(*, count: int = 10_000, latency: float = 0.020, repeats: int = 3) -> Res
 
     from configrules import ConfigClient
     from configrules._credentials import Credentials
-    from configrules.emulator import ConfigEmulator
 
     evaluations = _evaluations(count)
     wire = [e.to_api() for e in evaluations]
     ours_times: list[float] = []
     sdk_times: list[float] = []
-    with ConfigEmulator({"benchid": "benchsecret"}) as emulator:
-        emulator.faults.latency(latency, action="PutEvaluations")
-        host = emulator.endpoint.split("://", 1)[1]
+    tokens = (f"bench-run-{n}" for n in itertools.count())
+    with emulator_process(latency) as endpoint:
+        host = endpoint.split("://", 1)[1]
 
-        def ours() -> None:
-            with ConfigClient(
-                Credentials("benchid", "benchsecret"), endpoint=emulator.endpoint
-            ) as client:
-                result = client.put_evaluations(emulator.issue_result_token("bench"), evaluations)
+        def ours(token: str) -> None:
+            with ConfigClient(Credentials("benchid", "benchsecret"), endpoint=endpoint) as client:
+                result = client.put_evaluations(token, evaluations)
             assert result.sent == count
 
-        def sdk() -> None:
+        def sdk(token: str) -> None:
             client = Client(
                 open_api_models.Config(
                     access_key_id="benchid",
@@ -93,7 +101,6 @@ def run(*, count: int = 10_000, latency: float = 0.020, repeats: int = 3) -> Res
                     protocol="http",
                 )
             )
-            token = emulator.issue_result_token("bench")
             for start in range(0, count, BATCH):
                 client.put_evaluations(
                     config_models.PutEvaluationsRequest(
@@ -101,15 +108,14 @@ def run(*, count: int = 10_000, latency: float = 0.020, repeats: int = 3) -> Res
                     )
                 )
 
-        stored: dict[str, list[tuple[str, str]]] = {}
+        stored: dict[str, list[str]] = {}
         for _ in range(repeats):  # alternate the sides against drift
             for name, side, times in (("configrules", ours, ours_times), ("sdk", sdk, sdk_times)):
-                emulator.reset()
-                emulator.faults.latency(latency, action="PutEvaluations")
+                token = next(tokens)
                 started = time.perf_counter()
-                side()
+                side(token)
                 times.append(time.perf_counter() - started)
-                stored[name] = _stored(emulator)
+                stored[name] = _stored(endpoint, token)
         assert len(stored["configrules"]) == count
         assert stored["configrules"] == stored["sdk"], (
             "the two clients stored different evaluations"
@@ -118,12 +124,10 @@ def run(*, count: int = 10_000, latency: float = 0.020, repeats: int = 3) -> Res
         # The emulator answers in one write with TCP_NODELAY; a regression to
         # two writes would stall every kept-alive call on Nagle + delayed ACK
         # (about 40 ms), making keep-alive far slower than fresh connections.
-        emulator.reset()
+        port = int(host.rsplit(":", 1)[1])
         calls = max(10, count // 100)
-        kept = median([_sequential_calls(emulator.port, calls, keep_alive=True) for _ in range(3)])
-        fresh = median(
-            [_sequential_calls(emulator.port, calls, keep_alive=False) for _ in range(3)]
-        )
+        kept = median([_sequential_calls(port, calls, keep_alive=True) for _ in range(3)])
+        fresh = median([_sequential_calls(port, calls, keep_alive=False) for _ in range(3)])
 
     ours_s, sdk_s = median(ours_times), median(sdk_times)
     return Result(
