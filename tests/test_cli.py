@@ -48,7 +48,12 @@ def test_plugins() -> None:
 def test_run_table_and_fail_on() -> None:
     result = invoke("run", "oss_bucket_not_public", str(EVENTS), "--fail-on", "non-compliant")
     assert result.exit_code == 1
-    assert "NON_COMPLIANT" in result.output
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == ["RESOURCE", "TYPE", "COMPLIANCE", "ANNOTATION"]
+    assert len(rows) == 11
+    public = next(row for row in rows if "NON_COMPLIANT" in row)
+    assert public.split()[:3] == ["new-bucket", "ACS::OSS::Bucket", "NON_COMPLIANT"]
+    assert "11 evaluation(s)" in result.stderr and "NON_COMPLIANT 1" in result.stderr
     ok = invoke(
         "run",
         "oss_bucket_not_public",
@@ -75,11 +80,18 @@ def test_run_json_jsonl_and_parameters(tmp_path: Path) -> None:
         )
         + "\n"
     )
-    out = invoke(
-        "run", "ecs_disk_encrypted", str(lines), "--format", "jsonl", "-p", "requireKmsKey=true"
-    )
-    rows = [json.loads(line) for line in out.stdout.splitlines()]
-    assert [r["complianceType"] for r in rows] == ["NON_COMPLIANT", "COMPLIANT", "COMPLIANT"]
+    for option in ("-p", "--parameter", "--parameters"):
+        out = invoke(
+            "run",
+            "ecs_disk_encrypted",
+            str(lines),
+            "--format",
+            "jsonl",
+            option,
+            "requireKmsKey=true",
+        )
+        rows = [json.loads(line) for line in out.stdout.splitlines()]
+        assert [r["complianceType"] for r in rows] == ["NON_COMPLIANT", "COMPLIANT", "COMPLIANT"]
     params = tmp_path / "p.json"
     params.write_text('{"requireKmsKey": "false"}')
     out = invoke(
@@ -280,3 +292,24 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     # Not a terminal (CliRunner): never a bar, even when asked.
     piped = invoke("run", "ecs_disk_encrypted", str(export), "--progress", "--format", "jsonl")
     assert "evaluating" not in piped.stderr and piped.stdout.count("\n") == 20_000
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly(tmp_path: Path) -> None:
+    """`configrules run ... | head`: exit 141 like a Unix tool, no error, no traceback."""
+    import subprocess
+    import sys
+
+    item = json.dumps({"resourceId": "d-1", "resourceType": "ACS::ECS::Disk", "configuration": {}})
+    export = tmp_path / "export.jsonl"
+    export.write_text((item + "\n") * 20_000)  # far more output than a pipe buffers
+    with subprocess.Popen(
+        [sys.executable, "-m", "configrules.cli", "run", "ecs_disk_encrypted", str(export)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline().startswith(b"RESOURCE")
+        process.stdout.close()
+        errors = process.stderr.read().decode()
+    assert process.returncode == 141
+    assert errors == ""

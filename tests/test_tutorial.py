@@ -36,6 +36,38 @@ def blocks() -> list[tuple[str, str, str]]:
     return found
 
 
+def _commands(body: str) -> list[tuple[str, list[str]]]:
+    """(command, the output lines shown under it) for each ``$ `` line of a console block."""
+    commands: list[tuple[str, list[str]]] = []
+    for line in body.splitlines():
+        if line.startswith("$ "):
+            commands.append((line[2:], []))
+        elif commands and line.strip() and line.strip() != "...":
+            commands[-1][1].append(line.rstrip())
+    return commands
+
+
+def _not_shown_in(shown: list[str], printed: list[str]) -> str | None:
+    """The first shown line that the command did not print (in order), or None.
+
+    Shown output may leave lines out (``...`` marks where), never change one.
+    """
+    remaining = iter(line.rstrip() for line in printed)
+    for line in shown:
+        if not any(line.rstrip() == candidate for candidate in remaining):
+            return line
+    return None
+
+
+def test_shown_output_is_matched_line_by_line_in_order() -> None:
+    printed = ["a", "b", "c"]
+    assert _not_shown_in(["a", "c"], printed) is None
+    assert _not_shown_in(["c", "a"], printed) == "a"
+    assert _not_shown_in(["b  "], printed) is None  # trailing blanks are not output
+    assert _not_shown_in(["d"], printed) == "d"
+    assert _commands("$ one\nout\n...\n$ two\n") == [("one", ["out"]), ("two", [])]
+
+
 def test_the_tutorial_has_what_it_promises() -> None:
     kinds = [(kind, caption) for kind, caption, _ in blocks()]
     assert ("python", "src/acme_rules/rules.py") in kinds
@@ -78,10 +110,7 @@ def test_the_tutorial_runs(tmp_path: Path, wheelhouse: Path) -> None:
             transcript.append(f"wrote {caption}")
             continue
         assert kind == "console", f"a {kind} block without a caption is never run"
-        for line in body.splitlines():
-            if not line.startswith("$ "):
-                continue  # shown output
-            command = line[2:]
+        for command, shown in _commands(body):
             expected = 0
             exits = _EXITS.search(command)
             if exits:
@@ -96,5 +125,11 @@ def test_the_tutorial_runs(tmp_path: Path, wheelhouse: Path) -> None:
             transcript.append(f"$ {command}  -> {completed.returncode}")
             assert completed.returncode == expected, (
                 "\n".join(transcript) + f"\n{completed.stdout}\n{completed.stderr}"
+            )
+            printed = completed.stdout.splitlines() + completed.stderr.splitlines()
+            missing = _not_shown_in(shown, printed)
+            assert missing is None, (
+                f"the tutorial shows {missing!r} after `{command}`, which printed:\n"
+                + "\n".join(printed)
             )
     assert (cwd / "function.zip").is_file()

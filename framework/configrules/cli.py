@@ -1,7 +1,8 @@
 """The ``configrules`` command.
 
 Exit codes: 0 success; 1 non-compliant resources found with ``--fail-on``;
-2 usage or input error (one clear line, no traceback unless ``--debug``).
+2 usage or input error (one clear line, no traceback unless ``--debug``);
+141 the reader of the output went away (``| head``), reported without a message.
 Heavy modules are imported inside the commands so ``configrules --help`` is instant.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +26,8 @@ __all__ = ["main"]
 
 EXIT_NON_COMPLIANT = 1
 EXIT_USAGE = 2
+#: 128 + SIGPIPE, what a shell reports for a Unix tool whose reader went away.
+EXIT_BROKEN_PIPE = 141
 
 
 class InputError(click.ClickException):
@@ -65,6 +69,13 @@ class _Group(click.Group):
 
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader went away (`configrules run ... | head`): stop quietly,
+            # as Unix tools do, and point stdout at /dev/null so the
+            # interpreter's last flush cannot raise again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(EXIT_BROKEN_PIPE)
         except (ConfigRulesError, OSError, ValueError) as exc:
             if ctx.params.get("debug"):
                 raise
@@ -162,6 +173,10 @@ def _parameters(pairs: tuple[str, ...], parameters_file: str | None) -> dict[str
     return values
 
 
+#: One row of ``run``'s table: resource, type, compliance, annotation. Rows are
+#: written as they are made, so widths are fixed rather than measured.
+_TABLE_ROW = "{:<32} {:<28} {:<17} {}\n"
+
 #: Inputs at least this large get a progress bar (when stderr is a terminal).
 PROGRESS_THRESHOLD_BYTES = 8 * 1024 * 1024
 
@@ -252,7 +267,15 @@ def _progress(files: list[Path], wanted: bool | None) -> Iterator[Callable[[int]
 @click.argument("rule_name", metavar="RULE")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--rules", "rules_module", help="Module holding RULE (else plugins / import path).")
-@click.option("-p", "--parameter", "pairs", multiple=True, help="KEY=VALUE rule parameter.")
+@click.option(
+    "-p",
+    "--parameter",
+    "--parameters",
+    "pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A rule parameter (repeatable).",
+)
 @click.option("--parameters-file", type=click.Path(exists=True), help="JSON object of parameters.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table")
 @click.option(
@@ -289,14 +312,17 @@ def run(
     # without click.echo, which flushes on every call.
     out = sys.stdout
     separator = "[\n" if fmt == "json" else ""
+    if fmt == "table":
+        out.write(_TABLE_ROW.format("RESOURCE", "TYPE", "COMPLIANCE", "ANNOTATION"))
     with _progress(files, progress) as advance:
         for evaluation in evaluator.evaluate(_resources(_items(files, advance))):
             counts[evaluation.compliance.value] += 1
             if fmt == "table":
                 e = evaluation
                 out.write(
-                    f"{e.resource_id:<32} {e.resource_type:<28} {e.compliance.value:<17} "
-                    f"{e.annotation}\n"
+                    _TABLE_ROW.format(
+                        e.resource_id, e.resource_type, e.compliance.value, e.annotation
+                    )
                 )
             elif fmt == "jsonl":
                 out.write(json.dumps(evaluation.to_api(), ensure_ascii=False) + "\n")
