@@ -297,3 +297,21 @@ def test_normalise_result_only_raises_rule_execution_error(value: Any) -> None:
         assert "'r'" in str(exc)
     else:
         assert all(isinstance(v, (Verdict, Evaluation)) for v in verdicts)
+
+
+@given(st.text())
+def test_to_api_sends_ascii_digit_accounts_as_numbers_and_anything_else_as_given(
+    account: str,
+) -> None:
+    wire = Evaluation("r", "i", ECS, "x", Compliance.COMPLIANT, "", 1, account).to_api()
+    if account and all("0" <= c <= "9" for c in account):
+        assert wire["accountId"] == int(account)
+    else:
+        # "²" and "١٢" pass str.isdigit(); they are not account numbers.
+        assert wire["accountId"] == account
+
+
+def test_to_api_keeps_unicode_digits_as_text() -> None:
+    for account in ("²", "١٢٣", "１２"):
+        wire = Evaluation("r", "i", ECS, "x", Compliance.COMPLIANT, "", 1, account).to_api()
+        assert wire["accountId"] == account

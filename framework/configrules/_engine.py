@@ -155,18 +155,34 @@ class Evaluator:
 
     def evaluate(self, resources: Iterable[Resource | Mapping[str, Any]]) -> Iterator[Evaluation]:
         """Lazily yield every evaluation for every (rule, resource) pair."""
+        if self._adjusters:
+            for resource in resources:
+                if not isinstance(resource, Resource):
+                    resource = resource_from_item(resource)
+                yield from self.evaluate_one(resource)
+            return
+        # The usual case, no exemptions or hooks to consult, without a generator
+        # per resource: large inventories spend their dispatch time here.
+        rules, dispatch, timestamp_of = self.rules, self._dispatch, self._timestamp
         for resource in resources:
             if not isinstance(resource, Resource):
                 resource = resource_from_item(resource)
-            yield from self.evaluate_one(resource)
+            self.evaluated += 1
+            timestamp = timestamp_of(resource)
+            for rule in rules:
+                yield from dispatch(rule, resource, timestamp)
+
+    def _timestamp(self, resource: Resource) -> int:
+        """The ordering timestamp: the run's, else the capture time, else now."""
+        if self._ordering_timestamp is not None:
+            return self._ordering_timestamp
+        return resource.capture_time if resource.capture_time is not None else self._now
 
     def evaluate_one(self, resource: Resource) -> Iterator[Evaluation]:
         """The evaluations of every rule for one resource."""
         self.evaluated += 1
-        timestamp = self._ordering_timestamp
-        if timestamp is None:
-            timestamp = resource.capture_time if resource.capture_time is not None else self._now
-        if not self._adjusters:  # the usual case: no exemptions or hooks to consult
+        timestamp = self._timestamp(resource)
+        if not self._adjusters:
             for rule in self.rules:
                 yield from self._dispatch(rule, resource, timestamp)
             return
@@ -246,15 +262,17 @@ class Evaluator:
 def _make(
     rule: Rule, resource: Resource, compliance: Compliance, annotation: str, timestamp: int
 ) -> Evaluation:
+    # Positional, in field order: a third faster than keywords, and this runs
+    # once per evaluation.
     return Evaluation(
-        rule_name=rule.name,
-        resource_id=resource.id,
-        resource_type=resource.type,
-        region_id=resource.region_id,
-        compliance=compliance,
-        annotation=annotation,
-        ordering_timestamp=timestamp,
-        account_id=resource.account_id,
+        rule.name,  # rule_name
+        resource.id,  # resource_id
+        resource.type,  # resource_type
+        resource.region_id,  # region_id
+        compliance,
+        annotation,
+        timestamp,  # ordering_timestamp
+        resource.account_id,  # account_id
     )
 
 
