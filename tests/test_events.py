@@ -448,3 +448,20 @@ def test_compact_decoding_of_arbitrary_text_equals_the_decoder(text: str) -> Non
             _decode_compact(text)
         return
     assert _decode_compact(text) == expected
+
+
+def test_huge_events_parse_or_fail_with_event_error(ecs_event: dict[str, Any]) -> None:
+    """A configuration of 200,000 properties (over 8 MiB): parsed whole, or refused clearly."""
+    configuration = {f"Property{i}": "v" * 32 for i in range(200_000)}
+    ecs_event["invokingEvent"]["configurationItem"]["configuration"] = json.dumps(configuration)
+    data = json.dumps(ecs_event).encode()
+    assert len(data) > 8 * 1024 * 1024
+    event = parse_event(data)
+    assert event.resource is not None and event.resource.configuration == configuration
+    with pytest.raises(EventError, match="is not valid JSON"):
+        parse_event(data[:-1])  # cut off in transit
+    with pytest.raises(EventError, match="not valid UTF-8"):
+        parse_event(data[: len(data) // 2] + b"\xff" + data[len(data) // 2 :])
+    huge_string = b'{"resultToken": "' + b"t" * (16 * 1024 * 1024) + b'"}'
+    with pytest.raises(EventError, match="invokingEvent"):
+        parse_event(huge_string)  # a 16 MiB token, and no invokingEvent
