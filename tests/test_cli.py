@@ -40,6 +40,29 @@ def test_list_from_module() -> None:
     ]
 
 
+def test_list_one_rule_by_import_path() -> None:
+    result = invoke(
+        "list", "--rules", "configrules_example_rules.oss:oss_bucket_encrypted", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.output)
+    assert row["name"] == "oss_bucket_encrypted"
+    assert row["importPath"] == "configrules_example_rules.oss:oss_bucket_encrypted"
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ("no.such.module", "--rules 'no.such.module': cannot import the module"),
+        ("configrules_example_rules.oss:nothing", "has no 'nothing'"),
+    ],
+)
+def test_list_from_a_module_that_is_not_there(rules: str, message: str) -> None:
+    result = invoke("list", "--rules", rules)
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+
+
 def test_plugins() -> None:
     result = invoke("plugins")
     assert "loaded   exemptions" in result.output and "loaded   example" in result.output

@@ -99,7 +99,13 @@ def _resolve(name: str, rules_module: str | None) -> Rule:
 
 
 @main.command("list")
-@click.option("--rules", "rules_module", help="A module to list rules from instead of plugins.")
+@click.option(
+    "--rules",
+    "rules_module",
+    metavar="MODULE_OR_PATH",
+    help="List the rules of a module (or one rule, by import path module:function) "
+    "instead of the installed plugins'.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_rules(rules_module: str | None, as_json: bool) -> None:
     """List the rules available (from installed plugins, or --rules MODULE)."""
@@ -109,11 +115,21 @@ def list_rules(rules_module: str | None, as_json: bool) -> None:
     if rules_module:
         import importlib
 
-        module = importlib.import_module(rules_module)
+        from .errors import RuleNotFoundError
+
         registry = RuleRegistry()
-        for value in vars(module).values():
-            if isinstance(value, Rule) and value.name not in registry:
-                registry.register(value, source=rules_module)
+        if ":" in rules_module:
+            registry.register(_resolve(rules_module, None), source=rules_module)
+        else:
+            try:
+                module = importlib.import_module(rules_module)
+            except ImportError as exc:
+                raise RuleNotFoundError(
+                    f"--rules {rules_module!r}: cannot import the module ({exc})"
+                ) from exc
+            for value in vars(module).values():
+                if isinstance(value, Rule) and value.name not in registry:
+                    registry.register(value, source=rules_module)
     else:
         from ._plugins import load_registry
 
