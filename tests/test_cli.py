@@ -185,6 +185,40 @@ def test_invoke_against_an_endpoint(emulator: Any, monkeypatch: pytest.MonkeyPat
     assert "testsecret" not in result.output
 
 
+def test_invoke_with_a_cli_profile(
+    emulator: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "current": "other",
+                "profiles": [
+                    {"name": "other", "mode": "AK", "access_key_id": "x", "access_key_secret": "y"},
+                    {
+                        "name": "emulated",
+                        "mode": "AK",
+                        "access_key_id": "testid",
+                        "access_key_secret": "testsecret",
+                    },
+                ],
+            }
+        )
+    )
+    monkeypatch.setenv("ALIBABA_CLOUD_CONFIG_FILE", str(config))
+    # Keys in the environment would come first in the default chain; --profile
+    # takes the profile's keys only.
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "wrongid")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "wrongsecret")
+    args = ["invoke", "ecs_instance_no_public_ip", str(EVENTS / "ecs-instance-public-ip.json")]
+    result = invoke(*args, "--endpoint", emulator.endpoint, "--profile", "emulated")
+    assert result.exit_code == 0, result.output
+    assert len(emulator.evaluations()) == 1
+    missing = invoke(*args, "--endpoint", emulator.endpoint, "--profile", "nobody")
+    assert missing.exit_code == 2
+    assert "no profile 'nobody'" in missing.output and "Traceback" not in missing.output
+
+
 def test_plugin_cli_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     import types
 

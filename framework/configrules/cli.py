@@ -367,6 +367,12 @@ def run(
     "--endpoint", envvar="CONFIGRULES_ENDPOINT", help="Cloud Config endpoint (host or URL)."
 )
 @click.option("--signature", type=click.Choice(["v3", "v2"]), default=None)
+@click.option(
+    "--profile",
+    envvar="ALIBABA_CLOUD_PROFILE",
+    help="Take the credentials from this Alibaba Cloud CLI profile (~/.aliyun/config.json) "
+    "only (default: the environment's keys, then the CLI's current profile).",
+)
 def invoke(
     rule_name: str,
     event_file: str,
@@ -374,6 +380,7 @@ def invoke(
     local: bool,
     endpoint: str | None,
     signature: str | None,
+    profile: str | None,
 ) -> None:
     """Run the whole Function Compute pipeline on EVENT_FILE.
 
@@ -409,7 +416,14 @@ def invoke(
             "choose where to submit: --local for the embedded emulator, or --endpoint "
             "(or CONFIGRULES_ENDPOINT) for Cloud Config itself; nothing was submitted"
         )
-    handler = make_handler(rule, endpoint=endpoint, signature_version=signature)
+    credentials = None
+    if profile:
+        from ._credentials import CliProfileProvider
+
+        credentials = CliProfileProvider(profile=profile)
+    handler = make_handler(
+        rule, credentials=credentials, endpoint=endpoint, signature_version=signature
+    )
     click.echo(json.dumps(handler(raw, None), indent=2))
 
 
