@@ -63,6 +63,50 @@ def test_list_from_a_module_that_is_not_there(rules: str, message: str) -> None:
     assert message in result.output and "Traceback" not in result.output
 
 
+def test_rules_in_the_current_directory_are_importable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`configrules run my_rules:check` finds ./my_rules.py, as `python -m` would."""
+    import subprocess
+    import sys
+
+    (tmp_path / "cwd_rules_for_cli.py").write_text(
+        "from configrules import rule\n\n\n"
+        '@rule(resource_types=["ACS::ECS::Disk"])\n'
+        "def disk_encrypted(resource):\n"
+        '    return bool(resource.configuration.get("Encrypted"))\n'
+    )
+    item = {
+        "resourceId": "d-1",
+        "resourceType": "ACS::ECS::Disk",
+        "configuration": {"Encrypted": False},
+    }
+    (tmp_path / "disk.json").write_text(json.dumps(item))
+    # A console script, as pip installs it: sys.path starts with its own
+    # directory, not the current one (`python -c` would add "").
+    script = (
+        "import sys; sys.path = [p for p in sys.path if p not in ('', '.')]; "
+        "from configrules.cli import main; main()"
+    )
+    runs = {
+        "run": ["run", "cwd_rules_for_cli:disk_encrypted", "disk.json"],
+        "run --rules": ["run", "disk_encrypted", "disk.json", "--rules", "cwd_rules_for_cli"],
+        "list --rules": ["list", "--rules", "cwd_rules_for_cli"],
+    }
+    for what, args in runs.items():
+        completed = subprocess.run(
+            [sys.executable, "-c", script, *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"},
+        )
+        assert completed.returncode == 0, (what, completed.stderr)
+        assert ("NON_COMPLIANT" if what.startswith("run") else "disk_encrypted") in (
+            completed.stdout
+        ), what
+
+
 def test_plugins() -> None:
     result = invoke("plugins")
     assert "loaded   exemptions" in result.output and "loaded   example" in result.output

@@ -90,9 +90,22 @@ def main(debug: bool) -> None:
     """Write, test and run Alibaba Cloud Config custom rules."""
 
 
+def _import_from_the_current_directory() -> None:
+    """Make modules in the current directory importable, as ``python -m`` does.
+
+    A console script's ``sys.path`` starts with its own ``bin`` directory, so
+    without this ``configrules run my_rules:check`` could not find
+    ``./my_rules.py``, the first thing an author tries.
+    """
+    here = os.getcwd()
+    if here not in sys.path and "" not in sys.path:
+        sys.path.insert(0, here)
+
+
 def _resolve(name: str, rules_module: str | None) -> Rule:
     from .fc import resolve_rule
 
+    _import_from_the_current_directory()
     if rules_module and ":" not in name:
         return resolve_rule(f"{rules_module}:{name}")
     return resolve_rule(name)
@@ -118,6 +131,7 @@ def list_rules(rules_module: str | None, as_json: bool) -> None:
         from .errors import RuleNotFoundError
 
         registry = RuleRegistry()
+        _import_from_the_current_directory()
         if ":" in rules_module:
             registry.register(_resolve(rules_module, None), source=rules_module)
         else:
