@@ -49,6 +49,8 @@ def test_new_writes_a_distribution(tmp_path: Path) -> None:
     ):
         assert (root / relative).is_file(), relative
     json.loads((root / "events/instance-without-owner.json").read_text())
+    # The next step, quoted so that zsh does not take [test] for a glob.
+    assert f'python -m pip install -e "{root}[test]"' in result.stderr
 
 
 @pytest.mark.parametrize("name", ["1rules", "bad name", "a--b", "", "class", "configrules"])

@@ -497,7 +497,8 @@ def new(name: str, directory: str | None) -> None:
     for path in written:
         click.echo(f"created {path}")
     click.echo(
-        f"\nnext: python -m pip install -e {root}[test] && python -m pytest {root}",
+        # Quoted: zsh, macOS's default shell, expands [test] as a glob.
+        f'\nnext: python -m pip install -e "{root}[test]" && python -m pytest {root}',
         err=True,
     )
 
