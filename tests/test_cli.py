@@ -63,10 +63,9 @@ def test_list_from_a_module_that_is_not_there(rules: str, message: str) -> None:
     assert message in result.output and "Traceback" not in result.output
 
 
-def test_rules_in_the_current_directory_are_importable(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_rules_in_the_current_directory_are_importable(tmp_path: Path) -> None:
     """`configrules run my_rules:check` finds ./my_rules.py, as `python -m` would."""
+    import os
     import subprocess
     import sys
 
@@ -99,7 +98,7 @@ def test_rules_in_the_current_directory_are_importable(
             cwd=tmp_path,
             capture_output=True,
             text=True,
-            env={k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"},
+            env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
         )
         assert completed.returncode == 0, (what, completed.stderr)
         assert ("NON_COMPLIANT" if what.startswith("run") else "disk_encrypted") in (

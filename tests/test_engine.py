@@ -299,7 +299,7 @@ def test_normalise_result_only_raises_rule_execution_error(value: Any) -> None:
         assert all(isinstance(v, (Verdict, Evaluation)) for v in verdicts)
 
 
-@given(st.text())
+@given(st.text() | st.from_regex(r"[0-9]{1,20}", fullmatch=True))
 def test_to_api_sends_ascii_digit_accounts_as_numbers_and_anything_else_as_given(
     account: str,
 ) -> None:
