@@ -51,6 +51,13 @@ class EmulatorError(Exception):
         self.message = message
 
 
+def _signature_mismatch() -> EmulatorError:
+    """The gateway's answer to a signature it computed differently (V3 and V2)."""
+    return EmulatorError(
+        400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation."
+    )
+
+
 def _parse_time(value: str) -> float | None:
     try:
         return (
@@ -571,11 +578,7 @@ class ConfigEmulator:
             access_key_secret=secret,
         )
         if expected != signature:
-            raise EmulatorError(
-                400,
-                "SignatureDoesNotMatch",
-                "Specified signature is not matched with our calculation.",
-            )
+            raise _signature_mismatch()
         self._check_token(key_id, lowered.get("x-acs-security-token"))
         self._check_time_and_nonce(lowered.get("x-acs-date"), lowered.get("x-acs-signature-nonce"))
 
@@ -587,11 +590,7 @@ class ConfigEmulator:
                 400, "InvalidSignatureMethod", "only HMAC-SHA1 / 1.0 is supported for V2"
             )
         if v2_signature(method, params, secret) != params["Signature"]:
-            raise EmulatorError(
-                400,
-                "SignatureDoesNotMatch",
-                "Specified signature is not matched with our calculation.",
-            )
+            raise _signature_mismatch()
         self._check_token(key_id, params.get("SecurityToken"))
         self._check_time_and_nonce(params.get("Timestamp"), params.get("SignatureNonce"))
 
